@@ -1,0 +1,104 @@
+"""The backend interface: token-level prompt in, streamed text out, cancellable every token.
+
+A prompt is a sequence of pieces: plain text (tokenized without special-token parsing, so code that
+happens to contain `<|fim_prefix|>` stays text) and named special tokens. Backends own their native
+resources on one worker thread; callers submit work with `submit` and await the future.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import enum
+import threading
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
+
+import msgspec
+
+T = TypeVar("T")
+
+
+class Special(msgspec.Struct, frozen=True):
+    """A special token by its text form, e.g. `<|fim_prefix|>`."""
+
+    name: str
+
+
+PromptPiece = str | Special
+Prompt = Sequence[PromptPiece]
+
+
+class StopReason(enum.Enum):
+    STOP_TOKEN = "stop_token"  # the model ended the middle (or emitted any stop token)
+    MAX_TOKENS = "max_tokens"
+    DEADLINE = "deadline"  # the wall-clock cap was reached
+    CANCELLED = "cancelled"
+    CALLER = "caller"  # the caller's `should_stop(text)` said enough (e.g. enough lines)
+
+
+class GenerationRequest(msgspec.Struct, kw_only=True):
+    prompt: Prompt
+    max_tokens: int
+    stop_specials: tuple[str, ...] = ()
+    temperature: float = 0.0
+    # Re-generate the prompt's last token (token healing); the result text starts after it.
+    heal: bool = False
+    deadline: float | None = None  # time.monotonic() value
+    cancel: threading.Event = msgspec.field(default_factory=threading.Event)
+    # Called with the text generated so far after each token; True stops generation.
+    should_stop: Callable[[str], bool] | None = None
+
+
+class GenerationResult(msgspec.Struct, kw_only=True):
+    text: str
+    stop_reason: StopReason
+    prompt_tokens: int  # tokens in the prompt
+    evaluated_tokens: int  # prompt tokens that were not in the KV cache and had to be evaluated
+    generated_tokens: int
+    prompt_ms: float  # time to the first generated token (prompt evaluation)
+    total_ms: float
+
+
+class Backend(Protocol):
+    """What the engine needs from a model."""
+
+    name: str
+
+    def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+        """Run `fn` on the backend's owner thread (the only thread that touches the model)."""
+        ...
+
+    def load(self, progress: Callable[[float, str], None] | None = None) -> None:
+        """Load the model (call through `submit`). `progress(fraction, message)` reports progress."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens `text` would take (thread-safe; the tokenizer does not touch the KV cache)."""
+        ...
+
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        """Generate on the owner thread (call through `submit`). Greedy when temperature is 0."""
+        ...
+
+    def prefill(self, prompt: Prompt) -> int:
+        """Evaluate `prompt` into the KV cache without generating; returns tokens evaluated."""
+        ...
+
+    def close(self) -> None:
+        """Free native resources and stop the owner thread. Safe to call twice."""
+        ...
+
+
+class OwnerThread:
+    """A single worker thread that owns a native resource; every use of it goes through `submit`."""
+
+    def __init__(self, name: str) -> None:
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=name
+        )
+
+    def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+        return self._executor.submit(fn)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,338 @@
+"""The in-process llama.cpp backend: one `Llama` context owned by one worker thread.
+
+`llama_cpp` is imported only when the model loads (never at import time of infilld), the context is
+created on the owner thread after `initialize` and freed at shutdown. Prompts are built from token
+ids (special tokens looked up in the vocabulary), because llama-cpp-python's own `suffix=` FIM path
+uses wrong token ids. The KV cache keeps the longest common token prefix of consecutive prompts;
+prompt evaluation runs in small chunks so a cancelled or superseded request stops within one chunk,
+and generation checks cancellation and the deadline after every token.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from infilld.backends.base import (
+    GenerationRequest,
+    GenerationResult,
+    OwnerThread,
+    Prompt,
+    Special,
+    StopReason,
+)
+from infilld.config import ModelSettings
+from infilld.errors import BackendError, BackendNotReadyError, ModelLoadError
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# Prompt evaluation chunk: small enough that cancellation is noticed quickly (about 0.25 s of
+# prompt work on a 2-core CPU), large enough to keep the matrix kernels efficient.
+EVAL_CHUNK = 64
+# Special tokens that always end generation (Qwen2.5-Coder; see field notes).
+ALWAYS_STOP = (
+    "<|endoftext|>",
+    "<|im_end|>",
+    "<|fim_prefix|>",
+    "<|fim_suffix|>",
+    "<|fim_middle|>",
+    "<|fim_pad|>",
+    "<|repo_name|>",
+    "<|file_sep|>",
+)
+
+
+def physical_cores() -> int:
+    """Physical cores (llama.cpp gets slower, not faster, on hyper-threads)."""
+    try:
+        cores: set[tuple[str, str]] = set()
+        phys = core = ""
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                key, value = key.strip(), value.strip()
+                if key == "physical id":
+                    phys = value
+                elif key == "core id":
+                    core = value
+                    cores.add((phys, core))
+        if cores:
+            return len(cores)
+    except OSError:
+        pass
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+class LlamaBackend:
+    """Qwen2.5-Coder (or any GGUF) through llama-cpp-python, on one owner thread."""
+
+    def __init__(self, model_path: Path, settings: ModelSettings) -> None:
+        self.name = model_path.name
+        self._path = model_path
+        self._settings = settings
+        self._owner = OwnerThread("infilld-llama")
+        self._llm: Any = None
+        self._special: dict[str, int] = {}
+        self._stop_ids: frozenset[int] = frozenset()
+        self.gpu_offload = False
+        self._by_first_byte: dict[int, list[tuple[int, bytes]]] | None = None
+
+    # -- owner-thread operations (call through submit) --------------------------------------
+    def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+        return self._owner.submit(fn)
+
+    def load(self, progress: Callable[[float, str], None] | None = None) -> None:
+        report = progress or (lambda _f, _m: None)
+        report(0.05, "loading llama.cpp")
+        try:
+            import llama_cpp
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ModelLoadError(
+                f"llama-cpp-python is not installed or failed to import ({exc}); run .ci/setup"
+            ) from exc
+        self.gpu_offload = bool(llama_cpp.llama_supports_gpu_offload())
+        s = self._settings
+        gpu_layers = s.gpu_layers
+        if gpu_layers < 0:
+            # Full offload by default when this llama.cpp build has a GPU backend.
+            gpu_layers = -1 if self.gpu_offload else 0
+        threads = s.threads or physical_cores()
+        report(0.2, f"loading {self._path.name}")
+        try:
+            self._llm = llama_cpp.Llama(
+                model_path=str(self._path),
+                n_ctx=s.context_length,
+                n_batch=512,
+                n_ubatch=512,
+                n_threads=threads,
+                n_threads_batch=threads,
+                n_gpu_layers=gpu_layers,
+                flash_attn=s.flash_attention,
+                logits_all=False,
+                verbose=False,
+            )
+        except Exception as exc:  # llama-cpp-python raises ValueError/RuntimeError/OSError
+            raise ModelLoadError(f"llama.cpp could not load {self._path}: {exc}") from exc
+        report(0.8, "reading the vocabulary")
+        for name in (*ALWAYS_STOP, "<|im_start|>"):
+            ids = self._llm.tokenize(name.encode(), add_bos=False, special=True)
+            if len(ids) == 1:
+                self._special[name] = ids[0]
+        stops = {self._special[n] for n in ALWAYS_STOP if n in self._special}
+        stops.add(int(self._llm.token_eos()))
+        self._stop_ids = frozenset(stops)
+        report(0.9, "indexing the vocabulary")
+        self._vocab_index()
+        log.info(
+            "model %s loaded: n_ctx=%d threads=%d gpu_layers=%d flash_attn=%s",
+            self._path.name,
+            s.context_length,
+            threads,
+            gpu_layers,
+            s.flash_attention,
+        )
+        report(1.0, "model ready")
+
+    def has_special(self, name: str) -> bool:
+        return name in self._special
+
+    def count_tokens(self, text: str) -> int:
+        llm = self._llm
+        if llm is None:
+            return max(1, len(text) // 3)
+        return len(llm.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
+
+    def encode(self, prompt: Prompt) -> list[int]:
+        llm = self._require()
+        ids: list[int] = []
+        for piece in prompt:
+            if isinstance(piece, Special):
+                if piece.name not in self._special:
+                    raise BackendError(
+                        f"the model {self.name} has no special token {piece.name}; "
+                        "use a Qwen2.5-Coder GGUF for fill-in-the-middle"
+                    )
+                ids.append(self._special[piece.name])
+            elif piece:
+                ids.extend(
+                    llm.tokenize(piece.encode("utf-8", "replace"), add_bos=False, special=False)
+                )
+        return ids
+
+    def prefill(self, prompt: Prompt) -> int:
+        return self._prefill(self.encode(prompt), None, None)
+
+    def _prefill(self, ids: list[int], cancel: Any, deadline: float | None) -> int:
+        """Bring the KV cache to exactly `ids`, reusing the longest common prefix; returns tokens evaluated.
+
+        Stops early (keeping what was evaluated, which the next prompt can reuse) when `cancel` is
+        set or the deadline passes; the caller checks those afterwards.
+        """
+        llm = self._require()
+        n_ctx = llm.n_ctx()
+        if len(ids) >= n_ctx:
+            raise BackendError(f"prompt of {len(ids)} tokens does not fit the context of {n_ctx}")
+        cached = llm._input_ids  # tokens currently in the KV cache
+        common = 0
+        for a, b in zip(cached, ids, strict=False):
+            if int(a) != b:
+                break
+            common += 1
+        if common == len(ids):
+            common -= 1  # re-evaluate the last token so its logits are fresh for sampling
+        common = max(common, 0)
+        if common < llm.n_tokens:
+            llm._ctx.kv_cache_seq_rm(-1, common, -1)
+            llm.n_tokens = common
+        todo = ids[common:]
+        for i in range(0, len(todo), EVAL_CHUNK):
+            if (cancel is not None and cancel.is_set()) or (
+                deadline is not None and time.monotonic() >= deadline
+            ):
+                break
+            llm.eval(todo[i : i + EVAL_CHUNK])
+        return int(llm.n_tokens) - common
+
+    def _vocab_index(self) -> dict[int, list[tuple[int, bytes]]]:
+        """Token texts grouped by first byte (built once, for token healing)."""
+        if self._by_first_byte is None:
+            llm = self._require()
+            groups: dict[int, list[tuple[int, bytes]]] = {}
+            specials = set(self._special.values())
+            for tid in range(llm.n_vocab()):
+                if tid in specials:
+                    continue
+                piece = llm.detokenize([tid])
+                if piece:
+                    groups.setdefault(piece[0], []).append((tid, piece))
+            self._by_first_byte = groups
+        return self._by_first_byte
+
+    def _allowed(self, remaining: bytes) -> list[int]:
+        """Tokens consistent with the healed fragment: they start it, or it starts them."""
+        return [
+            tid
+            for tid, piece in self._vocab_index().get(remaining[0], [])
+            if piece.startswith(remaining) or remaining.startswith(piece)
+        ]
+
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        import numpy as np
+
+        llm = self._require()
+        start = time.monotonic()
+        ids = self.encode(request.prompt)
+        # Token healing: the cursor often sits inside what the model would emit as one token
+        # ("    " before "if", "lin" before "e_discount"). Drop the prompt's last token and make the
+        # first generated tokens spell it again, so the model picks the natural tokenization.
+        heal = b""
+        last = request.prompt[-1] if request.prompt else None
+        if request.heal and isinstance(last, str) and last and ids:
+            heal = llm.detokenize([ids[-1]])
+            ids = ids[:-1]
+        room = llm.n_ctx() - request.max_tokens - 1
+        if len(ids) > room:
+            # The engine budgets prompts to fit; if one still does not, keep its end (the cursor).
+            log.warning("prompt of %d tokens cut to %d to fit the context", len(ids), room)
+            ids = ids[len(ids) - room :]
+        evaluated = self._prefill(ids, request.cancel, request.deadline)
+        prompt_ms = (time.monotonic() - start) * 1000
+        out: list[int] = []
+        text = ""
+
+        def finish(reason: StopReason) -> GenerationResult:
+            return GenerationResult(
+                text=text,
+                stop_reason=reason,
+                prompt_tokens=len(ids) + (1 if heal else 0),
+                evaluated_tokens=evaluated,
+                generated_tokens=len(out),
+                prompt_ms=prompt_ms,
+                total_ms=(time.monotonic() - start) * 1000,
+            )
+
+        if request.cancel.is_set():
+            return finish(StopReason.CANCELLED)
+        if llm.n_tokens != len(ids):
+            return finish(StopReason.DEADLINE)
+        stop_ids = set(self._stop_ids)
+        stop_ids.update(self._special[n] for n in request.stop_specials if n in self._special)
+        n_vocab = llm.n_vocab()
+        rng = np.random.default_rng(0)
+        raw = b""
+        reason = StopReason.MAX_TOKENS
+        while True:
+            ptr = llama_cpp_logits(llm)
+            logits = np.ctypeslib.as_array(ptr, shape=(n_vocab,))
+            remaining = heal[len(raw) :] if len(raw) < len(heal) else b""
+            if remaining:
+                allowed = np.array(self._allowed(remaining), dtype=np.intc)
+                if allowed.size == 0:  # cannot happen with a sane vocabulary; do not heal
+                    heal = raw
+                    token = int(np.argmax(logits))
+                else:
+                    token = int(allowed[int(np.argmax(logits[allowed]))])
+            else:
+                token = _sample(logits, request.temperature, rng)
+            if token in stop_ids:
+                reason = StopReason.STOP_TOKEN
+                break
+            out.append(token)
+            raw += llm.detokenize([token])
+            text = (
+                raw[len(heal) :].decode("utf-8", errors="ignore") if len(raw) >= len(heal) else ""
+            )
+            if request.cancel.is_set():
+                reason = StopReason.CANCELLED
+                break
+            if request.should_stop is not None and request.should_stop(text):
+                reason = StopReason.CALLER
+                break
+            if len(out) >= request.max_tokens:
+                break
+            if request.deadline is not None and time.monotonic() >= request.deadline:
+                reason = StopReason.DEADLINE
+                break
+            llm.eval([token])
+        return finish(reason)
+
+    def close(self) -> None:
+        def free() -> None:
+            if self._llm is not None:
+                self._llm.close()
+                self._llm = None
+
+        with contextlib.suppress(RuntimeError, concurrent.futures.TimeoutError):
+            self._owner.submit(free).result(timeout=30)  # RuntimeError: already shut down
+        self._owner.shutdown()
+
+    def _require(self) -> Any:
+        if self._llm is None:
+            raise BackendNotReadyError("the model is not loaded yet")
+        return self._llm
+
+
+def llama_cpp_logits(llm: Any) -> Any:
+    """Pointer to the logits of the last evaluated token."""
+    import llama_cpp
+
+    return llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
+
+
+def _sample(logits: Any, temperature: float, rng: Any) -> int:
+    """Greedy at temperature 0; otherwise top-40 sampling (seeded, so runs are repeatable)."""
+    import numpy as np
+
+    if temperature <= 0:
+        return int(np.argmax(logits))
+    top = np.argpartition(logits, -40)[-40:]
+    z = logits[top].astype(np.float64) / temperature
+    p = np.exp(z - z.max())
+    return int(top[rng.choice(len(top), p=p / p.sum())])

@@ -1,0 +1,1 @@
+"""A tiny shop: the sample project `infilld demo` edits."""

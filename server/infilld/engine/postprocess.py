@@ -1,0 +1,187 @@
+"""Turning raw model output into a suggestion a user would accept.
+
+Rules, each covered by golden cases in tests/golden/: cut at leaked special tokens; single-line
+suggestions end at the line break; multi-line ones stop at the line that leaves the block, at
+`max_lines`, or where they start repeating the code below the cursor; text that duplicates the rest
+of the current line is dropped; closing brackets that the code after the cursor already provides are
+not repeated; trailing whitespace goes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import msgspec
+
+from infilld.engine.prompt import SPECIAL_TEXTS
+
+_SPECIAL_RE = re.compile("|".join(re.escape(s) for s in SPECIAL_TEXTS))
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_CLOSERS = {v: k for k, v in _OPENERS.items()}
+# A line ending with one of these opens a block or a continuation: the suggestion may span lines.
+_BLOCK_OPENER_RE = re.compile(r"(:|\{|\(|\[|=>|->|\bdo|\bthen|=)\s*(#.*|//.*)?$")
+
+
+class CursorContext(msgspec.Struct, frozen=True):
+    """What post-processing needs to know about the text around the cursor."""
+
+    line_prefix: str  # the current line, left of the cursor
+    line_suffix: str  # the current line, right of the cursor
+    next_lines: tuple[str, ...]  # a few lines after the current one
+    multiline: bool
+    max_lines: int
+
+
+def cursor_context(
+    text: str, offset: int, *, mode: Literal["auto", "always", "never"], max_lines: int
+) -> CursorContext:
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    line_end = len(text) if line_end == -1 else line_end
+    prefix, suffix = text[line_start:offset], text[offset:line_end]
+    following = tuple(text[line_end + 1 :].split("\n", 8)[:8]) if line_end < len(text) else ()
+    if mode == "always":
+        multi = not suffix.strip()
+    elif mode == "never":
+        multi = False
+    else:
+        multi = decide_multiline(prefix, suffix)
+    return CursorContext(prefix, suffix, following, multi, max_lines if multi else 1)
+
+
+def decide_multiline(line_prefix: str, line_suffix: str) -> bool:
+    """Multi-line on an empty line or after a block opener; single-line when finishing a line."""
+    if line_suffix.strip():
+        return False
+    if not line_prefix.strip():
+        return True
+    return bool(_BLOCK_OPENER_RE.search(line_prefix.rstrip()))
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _block_indent(ctx: CursorContext) -> tuple[int, bool]:
+    """(indentation of the block the suggestion lives in, whether the current line opens it)."""
+    opens = bool(ctx.line_prefix.strip()) and decide_multiline(ctx.line_prefix, "")
+    return _indent(ctx.line_prefix), opens
+
+
+def _leaves_block(line: str, base: int, opener: bool) -> bool:
+    if not line.strip():
+        return False
+    ind = _indent(line)
+    return ind <= base if opener else ind < base
+
+
+def cut_special_tokens(text: str) -> str:
+    m = _SPECIAL_RE.search(text)
+    return text[: m.start()] if m else text
+
+
+def _first_meaningful(lines: tuple[str, ...]) -> str:
+    for line in lines:
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def is_complete(raw: str, ctx: CursorContext) -> bool:
+    """True when more generation cannot change the post-processed suggestion (stop early)."""
+    text = cut_special_tokens(raw)
+    if text != raw:
+        return True
+    if not ctx.multiline:
+        return "\n" in text.lstrip("\n") or (
+            text.startswith("\n") and bool(ctx.line_prefix.strip())
+        )
+    lines = text.split("\n")
+    complete = lines[:-1]  # the last line may still grow
+    if len(complete) >= ctx.max_lines:
+        return True
+    base, opener = _block_indent(ctx)
+    nxt = _first_meaningful(ctx.next_lines)
+    for i, line in enumerate(complete):
+        first = i == 0
+        if not first and _leaves_block(line, base, opener):
+            return True
+        if not first and nxt and line.strip() == nxt and len(nxt) > 1:
+            return True
+    return False
+
+
+def postprocess(raw: str, ctx: CursorContext, *, truncated: bool = False) -> str:
+    """The suggestion text to insert at the cursor ("" for none).
+
+    `truncated` means generation stopped early (deadline/max tokens): a partial last line is dropped
+    so the user only sees complete lines.
+    """
+    text = cut_special_tokens(raw).replace("\r\n", "\n")
+    if not ctx.multiline:
+        if text.startswith("\n") and not ctx.line_prefix.strip():
+            text = text.lstrip("\n")
+        line, _, rest = text.partition("\n")
+        if truncated and not rest and not ctx.line_suffix.strip():
+            return ""
+        out = _drop_line_suffix_overlap(line.rstrip(), ctx.line_suffix)
+        return _balance_closers(out, ctx)
+    lines = text.split("\n")
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]
+    elif truncated:
+        return ""
+    base, opener = _block_indent(ctx)
+    nxt = _first_meaningful(ctx.next_lines)
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        if i > 0 and _leaves_block(line, base, opener):
+            break
+        # The model started re-writing the code that follows the cursor.
+        if i > 0 and nxt and line.strip() == nxt and (len(nxt) > 1 or nxt in _CLOSERS):
+            break
+        kept.append(line.rstrip())
+        if len(kept) >= ctx.max_lines:
+            break
+    while kept and not kept[-1].strip():
+        kept.pop()
+    out = "\n".join(kept)
+    if not out.strip():
+        return ""
+    return _balance_closers(out, ctx)
+
+
+def _drop_line_suffix_overlap(line: str, line_suffix: str) -> str:
+    """Cursor inside `foo(|)`: a suggestion `a, b)` becomes `a, b` (the `)` is already there)."""
+    rest = line_suffix.strip()
+    if not rest:
+        return line
+    if line.endswith(rest):
+        return line[: len(line) - len(rest)].rstrip() if line.strip() != rest else ""
+    if line.strip() == rest or (rest.startswith(line.strip()) and line.strip()):
+        return ""  # the suggestion only repeats what already follows the cursor
+    return line
+
+
+def _balance_closers(text: str, ctx: CursorContext) -> str:
+    """Cut the suggestion where it closes a bracket it never opened and the code after the cursor
+    already closes (otherwise accepting it would leave a duplicate `)` or `}`)."""
+    after = (ctx.line_suffix + "\n" + "\n".join(ctx.next_lines)).lstrip()
+    depth: list[str] = []
+    quote = ""
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote and (i == 0 or text[i - 1] != "\\"):
+                quote = ""
+            continue
+        if ch in "\"'`":
+            quote = ch
+        elif ch in _OPENERS:
+            depth.append(ch)
+        elif ch in _CLOSERS:
+            if depth and depth[-1] == _CLOSERS[ch]:
+                depth.pop()
+            elif after.startswith(ch):
+                return text[:i].rstrip()
+    return text

@@ -1,0 +1,156 @@
+"""The infilld language server: lifecycle, settings, model loading with progress, status to the client.
+
+The model is created after `initialized` on the backend's own thread (never at import), reported with
+work-done progress, and closed at `shutdown`. Problems a user must act on (a missing model, invalid
+settings) are shown once with `window/showMessage`; everything is also logged to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from infilld import __version__
+from infilld.backends.base import Backend
+from infilld.backends.factory import create_backend
+from infilld.config import Settings, load_settings
+from infilld.engine.completer import CompletionEngine
+from infilld.errors import InfilldError
+
+log = logging.getLogger(__name__)
+STATUS_NOTIFICATION = "infilld/status"
+
+
+class InfilldServer(LanguageServer):
+    """Owns the settings, the backend and the completion engine for one client session."""
+
+    def __init__(self, base_settings: Settings | None = None) -> None:
+        super().__init__("infilld", __version__)
+        self.base_settings = base_settings or Settings()
+        self.settings = self.base_settings
+        self.backend: Backend | None = None
+        self.engine: CompletionEngine | None = None
+        self.model_ready = asyncio.Event()
+        self.load_error: str | None = None
+        self.status_state = "loading"
+        self._shown: set[str] = set()
+        self._load_task: asyncio.Task[None] | None = None
+
+    # -- messages to the user ------------------------------------------------------------------
+    def show_once(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
+        """Log always; show the user each distinct message once per session."""
+        log.log(
+            logging.ERROR if kind == types.MessageType.Error else logging.WARNING, "%s", message
+        )
+        if message in self._shown:
+            return
+        self._shown.add(message)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=f"infilld: {message}"))
+
+    def send_status(self, state: str, message: str = "", latency_ms: float | None = None) -> None:
+        self.status_state = state
+        params: dict[str, Any] = {
+            "state": state,
+            "message": message,
+            "model": self.settings.model.name,
+        }
+        if latency_ms is not None:
+            params["lastLatencyMs"] = round(latency_ms, 1)
+        try:
+            self.protocol.notify(STATUS_NOTIFICATION, params)
+        except Exception:  # the client may be gone; status is best effort
+            log.debug("could not send status", exc_info=True)
+
+    # -- settings ------------------------------------------------------------------------------
+    def apply_settings(self, raw: object) -> bool:
+        """Merge client settings over the command-line base; returns True if the model changed."""
+        settings, problems = load_settings(raw, self.base_settings)
+        for problem in problems:
+            self.show_once(f"invalid setting: {problem}", types.MessageType.Warning)
+        changed = settings.model != self.settings.model
+        self.settings = settings
+        logging.getLogger("infilld").setLevel(settings.log_level.upper())
+        if self.engine is not None:
+            self.engine.settings = settings
+        return changed
+
+    # -- model lifecycle -----------------------------------------------------------------------
+    def start_loading(self) -> None:
+        if self._load_task is None or self._load_task.done():
+            self._load_task = asyncio.get_running_loop().create_task(self._load_model())
+
+    async def _load_model(self) -> None:
+        await self.close_backend()
+        self.model_ready.clear()
+        self.load_error = None
+        self.send_status("loading", f"loading {self.settings.model.name}")
+        token: str | None = None
+        caps = self.client_capabilities.window
+        if caps is not None and caps.work_done_progress:
+            token = f"infilld-load-{uuid.uuid4().hex[:8]}"
+            try:
+                await self.work_done_progress.create_async(token)
+                self.work_done_progress.begin(
+                    token,
+                    types.WorkDoneProgressBegin(
+                        title="infilld", message=f"loading {self.settings.model.name}", percentage=0
+                    ),
+                )
+            except Exception:
+                log.debug("client refused work-done progress", exc_info=True)
+                token = None
+        loop = asyncio.get_running_loop()
+
+        def progress(fraction: float, message: str) -> None:
+            if token is not None:
+                value = types.WorkDoneProgressReport(
+                    message=message, percentage=int(fraction * 100)
+                )
+                loop.call_soon_threadsafe(self.work_done_progress.report, token, value)
+
+        try:
+            backend = await asyncio.to_thread(create_backend, self.settings.model)
+            self.backend = backend
+            await asyncio.wrap_future(backend.submit(lambda: backend.load(progress)))
+        except InfilldError as exc:
+            self.load_error = str(exc)
+        except Exception as exc:  # a crash in native code setup must not take the server down
+            log.exception("model load failed")
+            self.load_error = f"loading the model failed: {exc}"
+        if token is not None:
+            done = "model ready" if self.load_error is None else "model failed to load"
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=done))
+        if self.load_error is not None:
+            await self.close_backend()
+            self.send_status("error", self.load_error)
+            self.show_once(self.load_error)
+            return
+        assert self.backend is not None
+        self.engine = CompletionEngine(self.backend, self.settings, self.context_provider())
+        self.model_ready.set()
+        self.send_status("ready", f"{self.settings.model.name} ready")
+
+    def context_provider(self) -> Any:
+        """Repository context for completions (None: file-level prompts only)."""
+        return None
+
+    async def close_backend(self) -> None:
+        backend, self.backend, self.engine = self.backend, None, None
+        self.model_ready.clear()
+        if backend is not None:
+            await asyncio.to_thread(backend.close)
+
+
+def create_server(base_settings: Settings | None = None) -> InfilldServer:
+    """A server with every feature registered."""
+    from infilld.lsp import completion, lifecycle
+
+    server = InfilldServer(base_settings)
+    lifecycle.register(server)
+    completion.register(server)
+    return server

@@ -1,0 +1,1 @@
+"""Model registry, cache, verification and fetching (PyPI chunk packages or a URL)."""
