@@ -1,0 +1,4 @@
+; References: commands called and variables read.
+
+(command_name (word) @reference)
+(variable_name) @reference

@@ -1,0 +1,30 @@
+; Definitions: @name is the symbol's name, @definition.<kind> the whole definition node.
+
+(method_declaration name: (identifier) @name) @definition.method
+
+(constructor_declaration name: (identifier) @name) @definition.method
+
+(property_declaration name: (identifier) @name) @definition.method
+
+(local_function_statement name: (identifier) @name) @definition.function
+
+(class_declaration name: (identifier) @name) @definition.class
+
+(struct_declaration name: (identifier) @name) @definition.class
+
+(record_declaration name: (identifier) @name) @definition.class
+
+(interface_declaration name: (identifier) @name) @definition.interface
+
+(enum_declaration name: (identifier) @name) @definition.enum
+
+(delegate_declaration name: (identifier) @name) @definition.type
+
+(namespace_declaration name: (_) @name) @definition.module
+
+(file_scoped_namespace_declaration name: (_) @name) @definition.module
+
+((field_declaration
+   (modifier) @_mod
+   (variable_declaration (variable_declarator name: (identifier) @name))) @definition.constant
+  (#eq? @_mod "const"))

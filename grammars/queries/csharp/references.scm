@@ -1,0 +1,3 @@
+; References: identifiers the code uses (C# type names are identifiers too).
+
+(identifier) @reference

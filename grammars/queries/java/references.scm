@@ -1,0 +1,4 @@
+; References: identifiers and type names the code uses.
+
+(identifier) @reference
+(type_identifier) @reference

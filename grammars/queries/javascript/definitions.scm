@@ -1,0 +1,37 @@
+; Definitions: @name is the symbol's name, @definition.<kind> the whole definition node.
+; The first pattern that matches a node decides its kind.
+
+(method_definition name: (property_identifier) @name) @definition.method
+
+(function_declaration name: (identifier) @name) @definition.function
+
+(generator_function_declaration name: (identifier) @name) @definition.function
+
+(class_declaration name: (identifier) @name) @definition.class
+
+; const f = () => ... / const f = function () {...}
+(lexical_declaration
+  (variable_declarator
+    name: (identifier) @name
+    value: [(arrow_function) (function_expression)])) @definition.function
+
+(variable_declaration
+  (variable_declarator
+    name: (identifier) @name
+    value: [(arrow_function) (function_expression)])) @definition.function
+
+; const Thing = class {...}
+(lexical_declaration
+  (variable_declarator
+    name: (identifier) @name
+    value: (class))) @definition.class
+
+; Top-level (or exported) constants.
+(program
+  (lexical_declaration
+    (variable_declarator name: (identifier) @name)) @definition.constant)
+
+(program
+  (export_statement
+    declaration: (lexical_declaration
+      (variable_declarator name: (identifier) @name)) @definition.constant))

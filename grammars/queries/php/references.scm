@@ -1,0 +1,3 @@
+; References: names the code uses (functions, classes, members, constants).
+
+(name) @reference

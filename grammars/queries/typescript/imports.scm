@@ -1,0 +1,26 @@
+; Imports: @import is the statement, @import.source the module specifier (with its quotes),
+; @import.name each imported binding. Shared by TypeScript and TSX.
+
+(import_statement
+  (import_clause (named_imports (import_specifier name: (identifier) @import.name)))
+  source: (string) @import.source) @import
+
+(import_statement
+  (import_clause (identifier) @import.name)
+  source: (string) @import.source) @import
+
+(import_statement source: (string) @import.source) @import
+
+(export_statement source: (string) @import.source) @import
+
+; import fs = require("fs")
+(import_require_clause source: (string) @import.source) @import
+
+((call_expression
+   function: (identifier) @_fn
+   arguments: (arguments . (string) @import.source)) @import
+  (#eq? @_fn "require"))
+
+(call_expression
+  function: (import)
+  arguments: (arguments . (string) @import.source)) @import
