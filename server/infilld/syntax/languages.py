@@ -1,0 +1,184 @@
+"""The language table (grammars/languages.toml) and the compiled tree-sitter queries per language.
+
+Grammar wheels are imported lazily and only once; a language whose wheel is missing or whose
+queries fail to compile is logged and treated as "no grammar", so callers fall back to file-level
+completion instead of failing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import logging
+import threading
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+
+from tree_sitter import Language, Query
+
+from infilld.resources import data_path
+
+log = logging.getLogger(__name__)
+
+QUERY_KINDS = ("definitions", "imports", "references")
+
+
+@dataclass(frozen=True)
+class LanguageSpec:
+    """One row of languages.toml: how to recognise a language and where its grammar lives."""
+
+    id: str
+    extensions: tuple[str, ...]
+    module: str
+    attribute: str
+    line_comment: str
+    queries_dir: str
+    aliases: tuple[str, ...] = ()
+    filenames: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadedLanguage:
+    """A language whose grammar imported and whose queries compiled."""
+
+    spec: LanguageSpec
+    language: Language
+    queries: Mapping[str, Query] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def line_comment(self) -> str:
+        return self.spec.line_comment
+
+
+class LanguageTable:
+    """Maps paths and LSP language ids to languages; loads grammars on first use (thread-safe)."""
+
+    def __init__(self, grammars_dir: Path) -> None:
+        self.grammars_dir = grammars_dir
+        self.specs = _read_table(grammars_dir / "languages.toml")
+        self._by_ext: dict[str, LanguageSpec] = {}
+        self._by_id: dict[str, LanguageSpec] = {}
+        self._by_name: dict[str, LanguageSpec] = {}
+        for spec in self.specs:
+            self._by_id[spec.id] = spec
+            for alias in spec.aliases:
+                self._by_id.setdefault(alias, spec)
+            for ext in spec.extensions:
+                self._by_ext.setdefault(ext.lower(), spec)
+            for name in spec.filenames:
+                self._by_name.setdefault(name, spec)
+        self._loaded: dict[str, LoadedLanguage | None] = {}
+        self._lock = threading.Lock()
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A hash of the table and every query file: cached parse results depend on all of them."""
+        h = hashlib.blake2b(digest_size=16)
+        for path in sorted(self.grammars_dir.rglob("*")):
+            if path.is_file() and path.suffix in {".toml", ".scm"}:
+                h.update(path.relative_to(self.grammars_dir).as_posix().encode())
+                h.update(path.read_bytes())
+        return h.hexdigest()
+
+    @property
+    def extensions(self) -> frozenset[str]:
+        return frozenset(self._by_ext)
+
+    def spec_for_path(self, path: PurePath) -> LanguageSpec | None:
+        """The table row for a file name, without importing its grammar."""
+        spec = self._by_name.get(path.name)
+        if spec is not None:
+            return spec
+        return self._by_ext.get(path.suffix.lower())
+
+    def for_path(self, path: PurePath) -> LoadedLanguage | None:
+        spec = self.spec_for_path(path)
+        return self.load(spec.id) if spec is not None else None
+
+    def for_id(self, lsp_language_id: str) -> LoadedLanguage | None:
+        spec = self._by_id.get(lsp_language_id)
+        return self.load(spec.id) if spec is not None else None
+
+    def load(self, language_id: str) -> LoadedLanguage | None:
+        """The grammar and queries for a table key; None when unavailable (logged once)."""
+        with self._lock:
+            if language_id in self._loaded:
+                return self._loaded[language_id]
+            spec = self._by_id.get(language_id)
+            loaded = self._load_spec(spec) if spec is not None else None
+            self._loaded[language_id] = loaded
+            return loaded
+
+    def _load_spec(self, spec: LanguageSpec) -> LoadedLanguage | None:
+        try:
+            module = importlib.import_module(spec.module)
+            factory: Callable[[], object] = getattr(module, spec.attribute)
+            language = Language(factory())
+        except (ImportError, AttributeError, TypeError, ValueError) as exc:
+            log.warning("no grammar for %s (%s.%s): %s", spec.id, spec.module, spec.attribute, exc)
+            return None
+        queries: dict[str, Query] = {}
+        for kind in QUERY_KINDS:
+            path = self.grammars_dir / "queries" / spec.queries_dir / f"{kind}.scm"
+            try:
+                queries[kind] = Query(language, path.read_text(encoding="utf-8"))
+            except OSError:
+                log.debug("no %s query for %s", kind, spec.id)
+            except Exception as exc:  # QueryError: a broken data file must not break the daemon
+                log.warning("query %s does not compile for %s: %s", path, spec.id, exc)
+        return LoadedLanguage(spec=spec, language=language, queries=queries)
+
+
+def _read_table(path: Path) -> tuple[LanguageSpec, ...]:
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    specs: list[LanguageSpec] = []
+    for key, row in raw.items():
+        if not isinstance(row, dict):
+            continue
+        try:
+            specs.append(
+                LanguageSpec(
+                    id=key,
+                    extensions=tuple(str(e).lower() for e in row.get("extensions", ())),
+                    module=str(row["module"]),
+                    attribute=str(row.get("attribute", "language")),
+                    line_comment=str(row.get("line_comment", "//")),
+                    queries_dir=str(row.get("queries", key)),
+                    aliases=tuple(str(a) for a in row.get("aliases", ())),
+                    filenames=tuple(str(n) for n in row.get("filenames", ())),
+                )
+            )
+        except KeyError as exc:
+            log.warning("languages.toml: [%s] lacks %s; skipped", key, exc)
+    return tuple(specs)
+
+
+_default: LanguageTable | None = None
+_default_lock = threading.Lock()
+
+
+def default_table() -> LanguageTable:
+    """The table from the installed grammars/ folder, read once per process."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = LanguageTable(data_path("grammars"))
+        return _default
+
+
+def language_for_path(path: PurePath | str) -> LoadedLanguage | None:
+    """The language of a file by its name, or None (no grammar: use file-level completion)."""
+    return default_table().for_path(PurePath(path))
+
+
+def language_for_id(lsp_language_id: str) -> LoadedLanguage | None:
+    """The language for an LSP `languageId` (e.g. "typescriptreact"), or None."""
+    return default_table().for_id(lsp_language_id)
