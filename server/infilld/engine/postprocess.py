@@ -19,6 +19,8 @@ from infilld.engine.prompt import SPECIAL_TEXTS
 _SPECIAL_RE = re.compile("|".join(re.escape(s) for s in SPECIAL_TEXTS))
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
+# A line that only closes brackets (`}`, `]);`, `},`).
+_CLOSER_LINE_RE = re.compile(r"^[)\]}]+[;,]?$")
 # A line ending with one of these opens a block or a continuation: the suggestion may span lines.
 _BLOCK_OPENER_RE = re.compile(r"(:|\{|\(|\[|=>|->|\bdo|\bthen|=)\s*(#.*|//.*)?$")
 
@@ -81,6 +83,27 @@ def cut_special_tokens(text: str) -> str:
     return text[: m.start()] if m else text
 
 
+def _line_limit(lines: list[str], ctx: CursorContext) -> int:
+    """Lines a multi-line suggestion may have: `max_lines` of new code, plus the rest of the
+    current line when that is empty (a suggestion after `def f():` starts with a line break)."""
+    return ctx.max_lines + (1 if len(lines) > 1 and not lines[0].strip() else 0)
+
+
+def _closes_opener(line: str, ctx: CursorContext, base: int, opener: bool) -> bool:
+    """`line` is just the closer (`}`, `]);`, ...) of the bracket the current line opened, at the
+    current line's indentation: it belongs to the suggestion, not to the code after it."""
+    closing = line.strip()
+    if not opener or _indent(line) != base or not _CLOSER_LINE_RE.match(closing):
+        return False
+    stack: list[str] = []
+    for ch in ctx.line_prefix:
+        if ch in _OPENERS:
+            stack.append(ch)
+        elif ch in _CLOSERS and stack and stack[-1] == _CLOSERS[ch]:
+            stack.pop()
+    return bool(stack) and _OPENERS[stack[-1]] == closing[0]
+
+
 def _first_meaningful(lines: tuple[str, ...]) -> str:
     for line in lines:
         if line.strip():
@@ -99,7 +122,7 @@ def is_complete(raw: str, ctx: CursorContext) -> bool:
         )
     lines = text.split("\n")
     complete = lines[:-1]  # the last line may still grow
-    if len(complete) >= ctx.max_lines:
+    if len(complete) >= _line_limit(lines, ctx):
         return True
     base, opener = _block_indent(ctx)
     nxt = _first_meaningful(ctx.next_lines)
@@ -137,12 +160,16 @@ def postprocess(raw: str, ctx: CursorContext, *, truncated: bool = False) -> str
     kept: list[str] = []
     for i, line in enumerate(lines):
         if i > 0 and _leaves_block(line, base, opener):
+            # Keep the closing `}` / `]` of a block the suggestion opened, unless the code below
+            # the cursor already closes it.
+            if _closes_opener(line, ctx, base, opener) and not nxt.startswith(line.strip()[0]):
+                kept.append(line.rstrip())
             break
         # The model started re-writing the code that follows the cursor.
         if i > 0 and nxt and line.strip() == nxt and (len(nxt) > 1 or nxt in _CLOSERS):
             break
         kept.append(line.rstrip())
-        if len(kept) >= ctx.max_lines:
+        if len(kept) >= _line_limit(lines, ctx):
             break
     while kept and not kept[-1].strip():
         kept.pop()
