@@ -1,0 +1,270 @@
+"""CompletionEngine with the deterministic FakeBackend: suggestions, newest-wins cancellation, the
+typed-through cache, KV-friendly anchors while typing, and deadlines that return complete lines."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infilld.backends import fake
+from infilld.backends.base import GenerationRequest, GenerationResult, StopReason
+from infilld.backends.fake import FakeBackend
+from infilld.config import Settings, load_settings
+from infilld.engine.completer import CompletionEngine, CompletionRequest
+from infilld.engine.prompt import Snippet, prompt_text
+
+PATH = Path("/project/pkg/calc.py")
+ADD = "def add(a, b):\n    return a + b\n\n\ndef add_again(a, b):\n    return a"
+
+
+class RecordingBackend(FakeBackend):
+    """The fake, keeping every generation request and result."""
+
+    def __init__(self, delay_ms: float = 0) -> None:
+        super().__init__(delay_ms=delay_ms, load_s=0)
+        self.requests: list[GenerationRequest] = []
+        self.results: list[GenerationResult] = []
+
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        self.requests.append(request)
+        result = super().generate(request)
+        self.results.append(result)
+        return result
+
+
+@pytest.fixture
+def backend() -> Iterator[RecordingBackend]:
+    b = RecordingBackend()
+    b.load()
+    yield b
+    b.close()
+
+
+def settings(**completion: object) -> Settings:
+    s, problems = load_settings({"completion": completion})
+    assert problems == []
+    return s
+
+
+def request(text: str, offset: int | None = None, **kw: object) -> CompletionRequest:
+    return CompletionRequest(
+        path=PATH, text=text, offset=len(text) if offset is None else offset, **kw
+    )  # type: ignore[arg-type]
+
+
+def scripted(monkeypatch: pytest.MonkeyPatch, answer: str) -> None:
+    """Make the fake model answer `answer` whatever the prompt."""
+    monkeypatch.setattr(fake, "_continue", lambda _prompt: answer)
+
+
+async def test_completes_an_obvious_line(backend: RecordingBackend) -> None:
+    engine = CompletionEngine(backend, Settings())
+    s = await engine.complete(request(ADD))
+    assert s is not None
+    assert s.text == " + b"
+    assert s.source == "model"
+    assert s.stop_reason in ("stop_token", "caller")
+    assert s.prompt_tokens > 10 and s.generated_tokens >= 1
+    prompt = prompt_text(backend.requests[0].prompt)
+    assert prompt.startswith("<|fim_prefix|>") and "<|fim_middle|>    return a" in prompt
+    assert backend.requests[0].temperature == 0.0
+
+
+async def test_no_suggestion_is_none(backend: RecordingBackend) -> None:
+    engine = CompletionEngine(backend, Settings())
+    assert await engine.complete(request("zzqx")) is None
+
+
+async def test_newest_request_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    scripted(monkeypatch, " + ".join(f"term{i}" for i in range(200)))
+    slow = RecordingBackend(delay_ms=20)  # the whole answer would take ~8 s
+    slow.load()
+    try:
+        engine = CompletionEngine(slow, settings(maxTokens=1024, timeoutMs=60000))
+        t0 = time.monotonic()
+        first = asyncio.create_task(engine.complete(request("x = ")))
+        while not slow.requests:  # the first generation is running on the owner thread
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        scripted(monkeypatch, "42\n")
+        second = await engine.complete(request("y = "))
+        assert await first is None
+        assert second is not None and second.text == "42"
+        assert slow.results[0].stop_reason is StopReason.CANCELLED
+        assert slow.results[0].generated_tokens < 100
+        assert time.monotonic() - t0 < 5
+    finally:
+        slow.close()
+
+
+async def test_cancelling_the_task_stops_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    scripted(monkeypatch, " + ".join(f"term{i}" for i in range(200)))
+    slow = RecordingBackend(delay_ms=20)
+    slow.load()
+    try:
+        engine = CompletionEngine(slow, settings(maxTokens=1024, timeoutMs=60000))
+        task = asyncio.create_task(engine.complete(request("x = ")))
+        while not slow.requests:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # the owner thread is free again within a token or two
+        t0 = time.monotonic()
+        await asyncio.wrap_future(slow.submit(lambda: None))
+        assert time.monotonic() - t0 < 1
+        assert slow.results[0].stop_reason is StopReason.CANCELLED
+        assert slow.results[0].generated_tokens < 100
+    finally:
+        slow.close()
+
+
+async def test_typing_through_a_suggestion_is_served_from_the_cache(
+    backend: RecordingBackend,
+) -> None:
+    engine = CompletionEngine(backend, Settings())
+    first = await engine.complete(request(ADD))
+    assert first is not None and first.text == " + b"
+    for typed, rest in ((" ", "+ b"), (" +", " b"), (" + ", "b")):
+        s = await engine.complete(request(ADD + typed))
+        assert s is not None
+        assert (s.text, s.source) == (rest, "cache")
+    assert len(backend.requests) == 1
+    # typed the whole suggestion: nothing left to suggest from the cache, the model is asked
+    await engine.complete(request(ADD + " + b"))
+    assert len(backend.requests) == 2
+
+
+async def test_cache_needs_the_same_text_after_the_cursor(backend: RecordingBackend) -> None:
+    engine = CompletionEngine(backend, Settings())
+    await engine.complete(request(ADD))
+    text = ADD + " \n# changed below"
+    s = await engine.complete(request(text, len(ADD) + 1))
+    assert s is None or s.source == "model"
+    assert len(backend.requests) == 2
+
+
+async def test_typing_something_else_asks_the_model(backend: RecordingBackend) -> None:
+    engine = CompletionEngine(backend, Settings())
+    await engine.complete(request(ADD))
+    await engine.complete(request(ADD + " -"))
+    assert len(backend.requests) == 2
+
+
+async def test_forget_drops_cached_suggestions(backend: RecordingBackend) -> None:
+    engine = CompletionEngine(backend, Settings())
+    await engine.complete(request(ADD))
+    engine.forget(PATH)
+    await engine.complete(request(ADD + " "))
+    assert len(backend.requests) == 2
+
+
+async def test_consecutive_requests_while_typing_evaluate_few_tokens(
+    backend: RecordingBackend,
+) -> None:
+    body = "".join(f"    value_{i} = compute({i}, scale=2)\n" for i in range(60))
+    doc = f"def main():\n{body}\n    \n\n\ndef other():\n    pass\n"
+    cursor = doc.index("    \n\n\ndef other") + 4
+    engine = CompletionEngine(backend, Settings())
+    evaluated = []
+    for ch in "result = value_1 ":  # each pause is a cache miss (the fake has nothing to copy)
+        doc = doc[:cursor] + ch + doc[cursor:]
+        cursor += 1
+        await engine.complete(request(doc, cursor))
+        evaluated.append(backend.results[-1].evaluated_tokens)
+    prompt_tokens = backend.results[-1].prompt_tokens
+    assert evaluated[0] > 300  # the first request evaluates the whole prompt
+    assert prompt_tokens > 300
+    # later ones only the newly typed text (and the previous suggestion's tokens): a handful
+    assert max(evaluated[1:]) <= 4, evaluated
+
+
+async def test_a_line_typed_across_enter_keeps_the_prompt_prefix(
+    backend: RecordingBackend,
+) -> None:
+    body = "".join(f"    item_{i} = load({i})\n" for i in range(40))
+    doc = f"def main():\n{body}    \n    return None\n"
+    cursor = doc.index("    \n    return None") + 4
+    engine = CompletionEngine(backend, Settings())
+    await engine.complete(request(doc, cursor))
+    for ch in "x = 1\n    y":
+        doc = doc[:cursor] + ch + doc[cursor:]
+        cursor += 1
+    await engine.complete(request(doc, cursor))
+    assert backend.results[-1].evaluated_tokens < 20
+    assert backend.results[-1].prompt_tokens > 200
+
+
+async def test_deadline_returns_only_complete_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [f"value_{i} = {i}" for i in range(40)]
+    scripted(monkeypatch, "\n    ".join(lines) + "\n")
+    slow = RecordingBackend(delay_ms=40)  # each line is 6 tokens, about 0.25 s
+    slow.load()
+    try:
+        engine = CompletionEngine(slow, settings(timeoutMs=700, maxLines=40, maxTokens=1024))
+        s = await engine.complete(request("def f():\n    "))
+        result = slow.results[-1]
+        assert result.stop_reason is StopReason.DEADLINE
+        assert s is not None, "at least one line fits in 0.7 s"
+        got = s.text.split("\n    ")
+        assert got == lines[: len(got)]  # whole lines only, nothing cut mid-line
+        assert "value_" not in result.text[len(s.text) :].split("\n")[0]
+        assert len(got) < len(lines)
+    finally:
+        slow.close()
+
+
+async def test_token_cap_returns_only_complete_lines(
+    monkeypatch: pytest.MonkeyPatch, backend: RecordingBackend
+) -> None:
+    scripted(monkeypatch, "alpha = 1\n    beta = 2\n    gamma = 3\n")
+    engine = CompletionEngine(backend, settings(maxTokens=9))
+    s = await engine.complete(request("def f():\n    "))
+    assert backend.results[-1].stop_reason is StopReason.MAX_TOKENS
+    assert s is not None and s.text == "alpha = 1"
+
+
+async def test_single_line_stops_generation_early(
+    monkeypatch: pytest.MonkeyPatch, backend: RecordingBackend
+) -> None:
+    scripted(monkeypatch, "+ 1\n" + "junk = 0\n" * 50)
+    engine = CompletionEngine(backend, Settings())
+    s = await engine.complete(request("total = count "))
+    assert s is not None and s.text == "+ 1"
+    assert backend.results[-1].stop_reason is StopReason.CALLER
+    assert backend.results[-1].generated_tokens < 10
+
+
+async def test_repository_context_reaches_the_prompt(backend: RecordingBackend) -> None:
+    seen: list[tuple[Path, int]] = []
+
+    def provider(path, text, offset, budget, count):  # type: ignore[no-untyped-def]
+        seen.append((path, budget))
+        return [Snippet("pkg/helpers.py", "def helper_function(x):\n    return x\n")]
+
+    engine = CompletionEngine(backend, Settings(), context_provider=provider)
+    s = await engine.complete(
+        request("value = helper_", workspace_root=Path("/project"))  # type: ignore[arg-type]
+    )
+    assert seen == [(PATH, Settings().context.budget_tokens)]
+    prompt = prompt_text(backend.requests[0].prompt)
+    assert prompt.startswith("<|repo_name|>project\n<|file_sep|>pkg/helpers.py\n")
+    assert "<|file_sep|>pkg/calc.py\n<|fim_prefix|>" in prompt
+    assert s is not None and s.text == "function(x):"
+
+
+async def test_a_failing_context_provider_does_not_fail_the_completion(
+    backend: RecordingBackend,
+) -> None:
+    def broken(*_args):  # type: ignore[no-untyped-def]
+        raise RuntimeError("index exploded")
+
+    engine = CompletionEngine(backend, Settings(), context_provider=broken)
+    s = await engine.complete(request(ADD))
+    assert s is not None and s.text == " + b"
+    assert "<|repo_name|>" not in prompt_text(backend.requests[0].prompt)
