@@ -1,0 +1,68 @@
+"""The index's records: symbols, imports and per-file entries (msgspec Structs, also the cache schema).
+
+Paths inside records are workspace-relative POSIX strings, so a persisted index does not depend on
+where the checkout lives and snippets can show them as they are.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class Symbol(msgspec.Struct, frozen=True):
+    """A definition in a workspace file. Lines are 0-based and inclusive."""
+
+    name: str
+    kind: str  # function, method, class, interface, type, enum, constant, variable, module, macro
+    path: str  # relative to the workspace root, POSIX separators
+    start_line: int
+    end_line: int
+    signature: str  # header line(s) as written, indentation kept
+    doc: str = ""  # docstring or leading comment as written
+    doc_after: bool = False  # the doc belongs after the signature (Python docstrings)
+    body: str = ""  # the whole definition when it is small, else ""
+    container: str = ""  # enclosing definition's name ("" at top level)
+
+    @property
+    def is_public(self) -> bool:
+        return not self.name.startswith("_")
+
+    def stub(self) -> str:
+        """Signature and doc in source order: what an API summary shows for this symbol."""
+        if not self.doc:
+            return self.signature
+        if self.doc_after:
+            return f"{self.signature}\n{self.doc}"
+        return f"{self.doc}\n{self.signature}"
+
+
+class ImportSpec(msgspec.Struct, frozen=True):
+    """An import as written; resolved to files lazily, because resolution depends on which files
+    exist and they come and go independently of the importing file."""
+
+    source: str
+    names: tuple[str, ...] = ()
+    line: int = 0
+    kind: str = "import"  # import | wildcard | module
+
+
+class FileEntry(msgspec.Struct):
+    """What the index knows about one file, and the fingerprint that says when to re-read it."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    language: str | None
+    symbols: list[Symbol] = []
+    imports: list[ImportSpec] = []
+    go_module: str = ""  # for go.mod files: the module path they declare
+
+
+class CacheFile(msgspec.Struct):
+    """The persisted index. Any mismatch in version, root or grammar fingerprint discards it."""
+
+    version: int
+    root: str
+    grammars: str
+    files: list[FileEntry]

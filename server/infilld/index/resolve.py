@@ -1,0 +1,320 @@
+"""Resolve imports to workspace files, per language, against the set of indexed files.
+
+Resolution only consults the in-memory file set (no disk access), so it is cheap enough to run on
+every request and always agrees with what the index holds. Imports of things outside the
+workspace (the standard library, packages) resolve to nothing, which is what we want: the model
+knows those already.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from infilld.index.model import ImportSpec
+
+JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+_JS_LANGS = frozenset({"javascript", "typescript", "typescriptreact"})
+
+
+@dataclass
+class FileSet:
+    """The indexed paths plus lookups the resolvers need, rebuilt when the set changes."""
+
+    paths: frozenset[str]
+    go_modules: Mapping[str, str]  # module path -> directory (relative, "" for the root)
+    by_dir: dict[str, list[str]] = field(default_factory=dict)
+    by_name: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for path in sorted(self.paths):
+            directory, _, name = path.rpartition("/")
+            self.by_dir.setdefault(directory, []).append(path)
+            self.by_name.setdefault(name, []).append(path)
+
+    def first(self, candidates: Iterable[str]) -> str | None:
+        for candidate in candidates:
+            norm = posixpath.normpath(candidate) if candidate else candidate
+            if norm in self.paths:
+                return norm
+        return None
+
+    def with_suffix(self, suffix: str) -> list[str]:
+        """Indexed paths equal to `suffix` or ending with `/suffix`."""
+        name = suffix.rpartition("/")[2]
+        return [p for p in self.by_name.get(name, ()) if p == suffix or p.endswith("/" + suffix)]
+
+
+def _dir(rel: str) -> str:
+    return rel.rpartition("/")[0]
+
+
+def _join(*parts: str) -> str:
+    joined = posixpath.normpath(posixpath.join(*[p for p in parts if p]))
+    return "" if joined == "." else joined
+
+
+def _closest(rel: str, hits: list[str]) -> str | None:
+    """Among same-suffix candidates, the one nearest the importing file (then the shortest)."""
+    if not hits:
+        return None
+    here = rel.split("/")[:-1]
+
+    def shared(path: str) -> int:
+        n = 0
+        for a, b in zip(here, path.split("/")[:-1], strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    return min(hits, key=lambda p: (-shared(p), p.count("/"), p))
+
+
+def _python(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
+    source = spec.source
+    dots = len(source) - len(source.lstrip("."))
+    module = source[dots:].replace(".", "/")
+    found: list[str] = []
+
+    def lookup(stem: str) -> str | None:
+        candidates = [f"{stem}.py", f"{stem}.pyi", f"{stem}/__init__.py"]
+        if dots:
+            return files.first(candidates)
+        # Absolute imports: the package may live at the root, under src/, server/, lib/...:
+        # match the path suffix and prefer the copy nearest the importing file.
+        for candidate in candidates:
+            hit = _closest(rel, files.with_suffix(candidate))
+            if hit:
+                return hit
+        return None
+
+    if dots:
+        base = _dir(rel)
+        for _ in range(dots - 1):
+            base = _dir(base)
+        stem = _join(base, module)
+    else:
+        stem = module
+    if spec.names and spec.kind != "wildcard":
+        # `from pkg import mod` may name submodules rather than attributes.
+        for name in spec.names:
+            hit = lookup(_join(stem, name))
+            if hit and hit not in found:
+                found.append(hit)
+    hit = lookup(stem) if stem else None
+    if hit and hit not in found:
+        found.append(hit)
+    return found
+
+
+def _js(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
+    source = spec.source
+    if not source.startswith("."):
+        return []  # bare specifiers are packages (node_modules), not workspace files
+    target = _join(_dir(rel), source)
+    stems = [target]
+    # TypeScript's ESM style imports "./x.js" for a file named x.ts.
+    root, ext = posixpath.splitext(target)
+    if ext in {".js", ".jsx", ".mjs", ".cjs"}:
+        stems.append(root)
+    candidates: list[str] = [target]
+    for stem in stems:
+        candidates.extend(stem + e for e in JS_EXTENSIONS)
+        candidates.extend(f"{stem}/index{e}" for e in JS_EXTENSIONS)
+    hit = files.first(candidates)
+    return [hit] if hit else []
+
+
+def _go(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
+    best = ""
+    for module in files.go_modules:
+        if (spec.source == module or spec.source.startswith(module + "/")) and len(module) > len(
+            best
+        ):
+            best = module
+    if not best:
+        return []
+    package_dir = _join(files.go_modules[best], spec.source[len(best) :].lstrip("/"))
+    return [
+        p
+        for p in files.by_dir.get(package_dir, ())
+        if p.endswith(".go") and not p.endswith("_test.go")
+    ]
+
+
+def _expand_use(tree: str) -> list[str]:
+    """`a::{b, c::{d, e as f}}` -> ["a::b", "a::c::d", "a::c::e"]; `self` names the prefix."""
+    tree = re.sub(r"\s+as\s+\w+", "", tree)
+    tree = re.sub(r"\s+", "", tree)
+    open_at = tree.find("{")
+    if open_at < 0:
+        return [tree]
+    prefix = tree[:open_at]
+    inner = tree[open_at + 1 : tree.rfind("}")]
+    parts: list[str] = []
+    depth = 0
+    current = ""
+    for ch in inner:
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += ch == "{"
+        depth -= ch == "}"
+        current += ch
+    parts.append(current)
+    out: list[str] = []
+    for part in parts:
+        if part == "self":
+            out.append(prefix.rstrip(":"))
+        elif part:
+            out.extend(prefix + sub for sub in _expand_use(part))
+    return out
+
+
+def _rust_crate_src(rel: str, files: FileSet) -> str | None:
+    """The folder of the crate root (lib.rs or main.rs) above `rel`."""
+    directory = _dir(rel)
+    while True:
+        if files.first([_join(directory, "lib.rs"), _join(directory, "main.rs")]):
+            return directory
+        if not directory:
+            return None
+        directory = _dir(directory)
+
+
+def _rust_module_dir(rel: str) -> str:
+    """Where the children of the module in `rel` live (`mod x;` in a.rs -> a/x.rs)."""
+    name = posixpath.basename(rel)
+    if name in {"lib.rs", "main.rs", "mod.rs"}:
+        return _dir(rel)
+    return rel[: -len(".rs")]
+
+
+def _rust_module_file(directory: str, segments: list[str], files: FileSet) -> str | None:
+    """The longest prefix of `segments` that is a module file under `directory`."""
+    for n in range(len(segments), 0, -1):
+        stem = _join(directory, *segments[:n])
+        hit = files.first([f"{stem}.rs", f"{stem}/mod.rs"])
+        if hit:
+            return hit
+    return None
+
+
+def _rust(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
+    if spec.kind == "module":
+        hit = _rust_module_file(_rust_module_dir(rel), [spec.source], files)
+        return [hit] if hit else []
+    found: list[str] = []
+    for path in _expand_use(spec.source):
+        segments = [s for s in path.split("::") if s]
+        if not segments:
+            continue
+        head = segments[0]
+        if head == "crate":
+            crate = _rust_crate_src(rel, files)
+            if crate is None:
+                continue
+            base, rest = crate, segments[1:]
+        elif head in {"self", "super"}:
+            # Each `super` climbs from this module's children folder to its parent's.
+            base, rest = _rust_module_dir(rel), segments
+            while rest and rest[0] in {"self", "super"}:
+                if rest[0] == "super":
+                    base = _dir(base)
+                rest = rest[1:]
+        else:
+            continue  # an external crate
+        hit = _rust_module_file(base, rest, files) if rest else None
+        if hit and hit not in found:
+            found.append(hit)
+    return found
+
+
+def _java(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
+    parts = spec.source.split(".")
+    if spec.kind == "wildcard":
+        suffix = "/".join(parts)
+        return sorted(
+            p
+            for d, paths in files.by_dir.items()
+            if d == suffix or d.endswith("/" + suffix)
+            for p in paths
+            if p.endswith(".java")
+        )
+    # import a.b.C or import static a.b.C.member: try the longest class path first.
+    for n in range(len(parts), 0, -1):
+        hits = files.with_suffix("/".join(parts[:n]) + ".java")
+        if hits:
+            return hits[:1]
+    return []
+
+
+def _c_include(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
+    source = spec.source
+    hit = files.first([_join(_dir(rel), source), source, _join("include", source)])
+    if hit:
+        return [hit]
+    hits = files.with_suffix(posixpath.normpath(source))
+    return hits[:1]
+
+
+def _php(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
+    source = spec.source
+    if source.endswith((".php", ".phtml", ".inc")):
+        hit = files.first([_join(_dir(rel), source.lstrip("/")), source.lstrip("/")])
+        return [hit] if hit else []
+    # PSR-4: App\Models\User lives in .../Models/User.php; vendors map the first segment(s)
+    # to a folder, so drop leading segments until a file matches.
+    found: list[str] = []
+    targets = [f"{source}\\{name}" for name in spec.names] if spec.names else [source]
+    for target in targets:
+        parts = [p for p in target.split("\\") if p]
+        for n in range(len(parts)):
+            hits = files.with_suffix("/".join(parts[n:]) + ".php")
+            if hits:
+                found.append(hits[0])
+                break
+    return found
+
+
+def _bash(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
+    source = spec.source.strip("\"'")
+    source = re.sub(r"^\$\{?(DIR|SCRIPT_DIR|BASEDIR|HERE)\}?/", "", source)
+    if "$" in source:
+        return []
+    hit = files.first([_join(_dir(rel), source), source])
+    return [hit] if hit else []
+
+
+_RESOLVERS: dict[str, Callable[[str, ImportSpec, FileSet], list[str]]] = {
+    "python": _python,
+    "javascript": _js,
+    "typescript": _js,
+    "typescriptreact": _js,
+    "go": _go,
+    "rust": _rust,
+    "java": _java,
+    "c": _c_include,
+    "cpp": _c_include,
+    "php": _php,
+    "shellscript": _bash,
+}
+
+
+def resolve_imports(
+    rel: str, language: str | None, specs: Iterable[ImportSpec], files: FileSet
+) -> list[str]:
+    """Workspace files that `rel` imports, in import order, each once, never `rel` itself."""
+    resolver = _RESOLVERS.get(language or "")
+    if resolver is None:
+        return []
+    out: list[str] = []
+    for spec in specs:
+        for hit in resolver(rel, spec, files):
+            if hit != rel and hit not in out:
+                out.append(hit)
+    return out
