@@ -553,6 +553,16 @@ class WorkspaceIndex:
                 self._resolved[rel] = cached
             return [self.root / r for r in cached]
 
+    def resolve(self, path: Path, language: str, specs: Iterable[ImportSpec]) -> list[Path]:
+        """Resolve imports found in some text of `path` (e.g. a buffer the index has not seen)."""
+        rel = self.relpath(path)
+        if rel is None:
+            return []
+        self._flush_buffers()
+        with self._lock:
+            resolved = resolve_imports(rel, language, list(specs), self._file_set())
+        return [self.root / r for r in resolved]
+
     def _file_set(self) -> FileSet:
         if self._fileset is None:
             paths = set(self._disk) | set(self._buffers)

@@ -74,8 +74,8 @@ def _outer(node: Node) -> Node:
     return node
 
 
-def _signature(node: Node, kind: str, source: bytes) -> str:
-    start = _line_start(source, node.start_byte)
+def _signature(node: Node, outer: Node, kind: str, source: bytes) -> str:
+    start = _line_start(source, outer.start_byte)  # decorators and `export` belong to it
     body = node.child_by_field_name("body")
     if kind in _HEADER_KINDS and body is not None and body.start_byte > node.start_byte:
         header = source[start : body.start_byte].decode("utf-8", errors="replace").rstrip()
@@ -164,7 +164,7 @@ def definitions(tree: Tree, language: LoadedLanguage, source: bytes) -> list[Def
             end_line=outer.end_point.row,
             start_byte=outer.start_byte,
             end_byte=outer.end_byte,
-            signature=_signature(node, kind, source),
+            signature=_signature(node, outer, kind, source),
             doc=doc,
             doc_after=doc_after,
             text=source[_line_start(source, outer.start_byte) : outer.end_byte].decode(

@@ -1,0 +1,431 @@
+"""Choose repository context for a completion: snippets of other files that fit a token budget.
+
+Candidates, best first: definitions of names the current file uses (signature and doc, the whole
+body when it is short), the public API of the modules it imports (stubs, never bodies), regions
+the user recently edited or viewed, and chunks of sibling files that share the most identifiers
+with it. The candidate set is computed from the whole current file, not the cursor line, and the
+output is sorted by (path, position), not by score: moving the cursor or typing inside a
+function leaves the block byte-identical, so the model's KV cache keeps the prefix. Names near
+the cursor may only add snippets with budget the file-level choice left over.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+from infilld.index import Symbol, WorkspaceIndex
+from infilld.index.model import ImportSpec
+from infilld.syntax import (
+    char_to_byte,
+    enclosing_scopes,
+    identifiers_near,
+    language_for_path,
+    parse,
+)
+from infilld.syntax import definitions as extract_definitions
+from infilld.syntax import imports as extract_imports
+from infilld.syntax import references as extract_references
+
+# Scores: only their order matters. Names the file uses beat the rest of an imported module's
+# API, which beats recent regions, which beat lexical look-alikes.
+_SCORE_USED_DEFINITION = 6.0
+_SCORE_USED_IN_IMPORT = 2.0  # bonus: the definition lives in a module the file imports
+_SCORE_API = 3.0
+_SCORE_RECENT = 2.5
+_SCORE_SIMILAR = 1.0
+_MAX_DEFINITIONS_PER_NAME = 3  # more than this and the name is too generic to guess from
+_MAX_SIBLINGS = 8
+_CHUNK_LINES = 30
+_MAX_CHUNKS = 3
+_MIN_JACCARD = 0.15
+_MAX_RECENT_LINES = 40
+_MAX_SIBLING_BYTES = 200_000
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+class ContextSnippet(msgspec.Struct, frozen=True):
+    """Text from one other file; `path` is relative to the workspace root, POSIX separators."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class _Piece:
+    rel: str
+    start_line: int
+    end_line: int
+    text: str
+    score: float
+    raw: bool  # a verbatim region (recent edit, similar chunk) rather than a symbol stub
+    # A class stub lists its members as (start_line, end_line, stub); a member chosen on its own
+    # is shown in place of its stub instead of twice.
+    members: tuple[tuple[int, int, str], ...] = ()
+    closing: str = ""
+
+    def render(self, chosen: dict[tuple[int, int], _Piece]) -> str:
+        if not self.members:
+            return self.text.rstrip()
+        parts = [self.text.rstrip()]
+        for start, end, stub in self.members:
+            own = chosen.get((start, end))
+            parts.append(own.text.rstrip() if own is not None else stub)
+        if self.closing:
+            parts.append(self.closing)
+        return "\n".join(parts)
+
+
+def _ids(text: str) -> set[str]:
+    return {m.group() for m in _IDENTIFIER.finditer(text) if len(m.group()) > 1}
+
+
+class _Selector:
+    def __init__(
+        self,
+        index: WorkspaceIndex,
+        path: Path,
+        text: str,
+        offset: int,
+        count_tokens: Callable[[str], int],
+    ) -> None:
+        self.index = index
+        self.path = path
+        self.text = text
+        self.offset = offset
+        self.count_tokens = count_tokens
+        self.current = index.relpath(path)
+        self.language = language_for_path(path)
+        self._file_lines: dict[str, list[str]] = {}
+        self._symbols: dict[str, list[Symbol]] = {}
+        self.tree = parse(text, self.language) if self.language is not None else None
+
+    # ---------------------------------------------------------------- facts about this file
+
+    def file_identifiers(self) -> Counter[str]:
+        if self.tree is not None and self.language is not None:
+            return Counter(extract_references(self.tree, self.language))
+        return Counter(m.group() for m in _IDENTIFIER.finditer(self.text))
+
+    def local_names(self) -> set[str]:
+        if self.tree is None or self.language is None:
+            return set()
+        source = self.text.encode("utf-8", errors="replace")
+        return {d.name for d in extract_definitions(self.tree, self.language, source)}
+
+    def imported_files(self) -> list[str]:
+        if self.tree is not None and self.language is not None:
+            refs = extract_imports(self.tree, self.language)
+            specs = [ImportSpec(r.source, r.names, r.line, r.kind) for r in refs]
+            paths = self.index.resolve(self.path, self.language.id, specs)
+        else:
+            paths = self.index.imports_of(self.path)
+        rels = [self.index.relpath(p) for p in paths]
+        return [r for r in rels if r is not None and r != self.current]
+
+    def near_identifiers(self) -> list[str]:
+        names = identifiers_near(self.text, self.offset)
+        if self.tree is not None and self.language is not None:
+            scopes = enclosing_scopes(self.tree, char_to_byte(self.text, self.offset))
+            if scopes:
+                inner = scopes[-1]
+                refs = extract_references(
+                    self.tree, self.language, inner.start_byte, inner.end_byte
+                )
+                names.extend(n for n in refs if n not in names)
+        return names
+
+    # ---------------------------------------------------------------- other files
+
+    def symbols(self, rel: str) -> list[Symbol]:
+        if rel not in self._symbols:
+            self._symbols[rel] = self.index.file_symbols(self.index.abspath(rel))
+        return self._symbols[rel]
+
+    def lines(self, rel: str) -> list[str]:
+        if rel not in self._file_lines:
+            text = self.index.read_text(self.index.abspath(rel))
+            self._file_lines[rel] = text.splitlines() if text is not None else []
+        return self._file_lines[rel]
+
+    def piece_for(self, sym: Symbol, score: float, *, allow_body: bool) -> _Piece:
+        """A symbol as context: short bodies whole (classes too: their fields are their API),
+        longer classes as a stub of header, doc and member signatures, the rest as stubs."""
+        if sym.kind in {"class", "interface", "module"}:
+            members = tuple(
+                (m.start_line, m.end_line, m.stub())
+                for m in self.symbols(sym.path)
+                if m.container == sym.name
+                and sym.start_line < m.start_line <= sym.end_line
+                and m.is_public
+            )
+            if sym.body and (allow_body or not members):
+                return _Piece(sym.path, sym.start_line, sym.end_line, sym.body, score, raw=False)
+            lines = self.lines(sym.path)
+            closing = ""
+            if members and sym.start_line < sym.end_line < len(lines):
+                last = lines[sym.end_line].strip()
+                closing = lines[sym.end_line].rstrip() if last in {"}", "};", "end"} else ""
+            return _Piece(
+                sym.path, sym.start_line, sym.end_line, sym.stub(), score, False, members, closing
+            )
+        text = sym.body.rstrip() if allow_body and sym.body else sym.stub()
+        return _Piece(sym.path, sym.start_line, sym.end_line, text, score, raw=False)
+
+    # ---------------------------------------------------------------- candidates
+
+    def used_definitions(
+        self, used: Counter[str], local: set[str], imported: list[str]
+    ) -> list[_Piece]:
+        imported_set = set(imported)
+        pieces: list[_Piece] = []
+        for name, count in sorted(used.items()):
+            if name in local or len(name) < 2:
+                continue
+            defs = _plausible(self.index.definitions(name), self.current, imported_set, used)
+            for sym in defs:
+                score = _SCORE_USED_DEFINITION + min(count, 5) * 0.2
+                if sym.path in imported_set:
+                    score += _SCORE_USED_IN_IMPORT
+                pieces.append(self.piece_for(sym, score, allow_body=True))
+        return pieces
+
+    def imported_api(self, imported: list[str], used: Counter[str]) -> list[_Piece]:
+        pieces: list[_Piece] = []
+        for order, rel in enumerate(imported):
+            for sym in self.symbols(rel):
+                if sym.container or not sym.is_public:
+                    continue  # members appear inside their class's stub
+                score = _SCORE_API - order * 0.01 + (1.0 if sym.name in used else 0.0)
+                pieces.append(self.piece_for(sym, score, allow_body=False))
+        return pieces
+
+    def recent_regions(self, recent: Sequence[tuple[Path, str]]) -> list[_Piece]:
+        pieces: list[_Piece] = []
+        for order, (rpath, region) in enumerate(recent):
+            rel = self.index.relpath(rpath)
+            if rel is None or rel == self.current or not region.strip():
+                continue
+            lines = region.splitlines()[:_MAX_RECENT_LINES]
+            snippet = "\n".join(lines)
+            start = self._locate(rel, lines[0]) if lines else 0
+            pieces.append(
+                _Piece(
+                    rel,
+                    start,
+                    start + len(lines) - 1,
+                    snippet,
+                    _SCORE_RECENT - order * 0.05,
+                    raw=True,
+                )
+            )
+        return pieces
+
+    def _locate(self, rel: str, first_line: str) -> int:
+        """Where a region starts in its file, so it sorts by position; end of file if unknown."""
+        lines = self.lines(rel)
+        for number, line in enumerate(lines):
+            if line == first_line:
+                return number
+        return len(lines)
+
+    def similar_chunks(self, own_ids: set[str]) -> list[_Piece]:
+        if self.current is None or not own_ids:
+            return []
+        directory = self.current.rpartition("/")[0]
+        suffix = Path(self.current).suffix
+        siblings = [
+            rel
+            for p in self.index.files()
+            if (rel := self.index.relpath(p)) is not None
+            and rel != self.current
+            and rel.rpartition("/")[0] == directory
+            and Path(rel).suffix == suffix
+        ][:_MAX_SIBLINGS]
+        scored: list[tuple[float, str, int]] = []
+        for rel in siblings:
+            lines = self.lines(rel)
+            if sum(len(line) for line in lines) > _MAX_SIBLING_BYTES:
+                continue
+            for start in range(0, len(lines), _CHUNK_LINES):
+                chunk_ids = _ids("\n".join(lines[start : start + _CHUNK_LINES]))
+                if not chunk_ids:
+                    continue
+                jaccard = len(chunk_ids & own_ids) / len(chunk_ids | own_ids)
+                if jaccard >= _MIN_JACCARD:
+                    scored.append((jaccard, rel, start))
+        scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+        pieces: list[_Piece] = []
+        for jaccard, rel, start in scored[:_MAX_CHUNKS]:
+            lines = self.lines(rel)[start : start + _CHUNK_LINES]
+            end = start + len(lines) - 1
+            text = "\n".join(lines).strip("\n")
+            if text:
+                pieces.append(_Piece(rel, start, end, text, _SCORE_SIMILAR + jaccard, raw=True))
+        return pieces
+
+
+def _plausible(
+    defs: list[Symbol], current: str | None, imported: set[str], used: Counter[str]
+) -> list[Symbol]:
+    """The definitions a use of a name probably means; [] when it is too generic to guess.
+
+    A method name alone says little (`get`, `run`), so a method counts only when its file is
+    imported or its class is named in this file too.
+    """
+    defs = [
+        d
+        for d in defs
+        if d.path != current
+        and (d.kind != "method" or d.path in imported or (d.container and d.container in used))
+    ]
+    if len(defs) > _MAX_DEFINITIONS_PER_NAME:
+        defs = [d for d in defs if d.path in imported]  # a generic name: trust the imports
+    return defs if len(defs) <= _MAX_DEFINITIONS_PER_NAME else []
+
+
+def _comment(rel: str) -> str:
+    language = language_for_path(rel)
+    return language.line_comment if language is not None else "#"
+
+
+def _render(pieces: Iterable[_Piece]) -> list[ContextSnippet]:
+    """Group per file, in (path, position) order; elided code between pieces is marked."""
+    by_file: dict[str, list[_Piece]] = {}
+    for piece in pieces:
+        by_file.setdefault(piece.rel, []).append(piece)
+    snippets: list[ContextSnippet] = []
+    for rel in sorted(by_file):
+        group = by_file[rel]
+        by_range = {(p.start_line, p.end_line): p for p in group if not p.members}
+        absorbed = {
+            (start, end)
+            for p in group
+            for start, end, _stub in p.members
+            if (start, end) in by_range
+        }
+        ordered = sorted(
+            (p for p in group if p.members or (p.start_line, p.end_line) not in absorbed),
+            key=lambda p: (p.start_line, p.end_line, p.text),
+        )
+        parts: list[str] = []
+        last_end = -1
+        for piece in ordered:
+            if parts and piece.start_line > last_end + 1:
+                parts.append(f"{_comment(rel)} ...")
+            parts.append(piece.render(by_range))
+            last_end = max(last_end, piece.end_line)
+        snippets.append(ContextSnippet(path=rel, text="\n".join(parts)))
+    return snippets
+
+
+def _cost(snippets: Iterable[ContextSnippet], count_tokens: Callable[[str], int]) -> int:
+    # What the prompt will hold: <|file_sep|>{path}\n{text}\n (the separator is one token).
+    return sum(1 + count_tokens(f"{s.path}\n{s.text}\n") for s in snippets)
+
+
+class _Budget:
+    """Greedy packing by score, measuring each file group as it will be rendered."""
+
+    def __init__(self, budget: int, count_tokens: Callable[[str], int]) -> None:
+        self.budget = budget
+        self.count_tokens = count_tokens
+        self.chosen: list[_Piece] = []
+        self._keys: set[tuple[str, int, int]] = set()
+        self._group_cost: dict[str, int] = {}
+
+    @property
+    def used(self) -> int:
+        return sum(self._group_cost.values())
+
+    def _covered(self, piece: _Piece) -> bool:
+        """Already shown: the same symbol, or inside a verbatim region chosen earlier."""
+        if (piece.rel, piece.start_line, piece.end_line) in self._keys:
+            return True
+        return any(
+            c.raw
+            and c.rel == piece.rel
+            and c.start_line <= piece.start_line
+            and piece.end_line <= c.end_line
+            for c in self.chosen
+        )
+
+    def offer(self, piece: _Piece) -> bool:
+        if self._covered(piece):
+            return False
+        group = [c for c in self.chosen if c.rel == piece.rel] + [piece]
+        cost = _cost(_render(group), self.count_tokens)
+        if self.used - self._group_cost.get(piece.rel, 0) + cost > self.budget:
+            return False
+        self.chosen.append(piece)
+        self._keys.add((piece.rel, piece.start_line, piece.end_line))
+        self._group_cost[piece.rel] = cost
+        return True
+
+
+def _rank(pieces: Iterable[_Piece]) -> list[_Piece]:
+    best: dict[tuple[str, int, int], _Piece] = {}
+    for piece in pieces:
+        key = (piece.rel, piece.start_line, piece.end_line)
+        if key not in best or piece.score > best[key].score:
+            best[key] = piece
+    return sorted(best.values(), key=lambda p: (-p.score, p.rel, p.start_line, p.end_line))
+
+
+def select_context(
+    index: WorkspaceIndex,
+    path: Path,
+    text: str,
+    offset: int,
+    *,
+    budget_tokens: int,
+    count_tokens: Callable[[str], int],
+    recent: Sequence[tuple[Path, str]] = (),
+) -> list[ContextSnippet]:
+    """Snippets of other workspace files for a completion at `offset` (a character index into
+    `text`, the current buffer of `path`), within `budget_tokens`, sorted by (path, position)."""
+    if budget_tokens <= 0:
+        return []
+    sel = _Selector(index, path, text, offset, count_tokens)
+    used = sel.file_identifiers()
+    local = sel.local_names()
+    imported = sel.imported_files()
+
+    # Phase 1: what the whole file needs. Independent of the cursor, so stable while typing.
+    candidates = _rank(
+        [
+            *sel.used_definitions(used, local, imported),
+            *sel.imported_api(imported, used),
+            *sel.recent_regions(recent),
+            *sel.similar_chunks(set(used) if used else _ids(text)),
+        ]
+    )
+    budget = _Budget(budget_tokens, count_tokens)
+    for piece in candidates:
+        budget.offer(piece)
+
+    # Phase 2: names near the cursor, only with what is left (includes names too generic for
+    # phase 1, which the cursor's neighbourhood now disambiguates by nearness).
+    for name in sel.near_identifiers():
+        if name in local or len(name) < 2:
+            continue
+        defs = _plausible(index.definitions(name), sel.current, set(imported), used)
+        for sym in defs:
+            budget.offer(sel.piece_for(sym, 0.0, allow_body=True))
+
+    snippets = _render(budget.chosen)
+    # The per-group measure is exact for the groups, but keep the promise even if a tokenizer
+    # counts the whole differently: drop the weakest pieces until it fits.
+    chosen = sorted(budget.chosen, key=lambda p: (-p.score, p.rel, p.start_line))
+    while chosen and _cost(snippets, count_tokens) > budget_tokens:
+        chosen.pop()
+        snippets = _render(chosen)
+    return snippets
+
+
+__all__ = ["ContextSnippet", "select_context"]
