@@ -59,6 +59,21 @@ async def suggest(ls: InfilldServer, uri: str, position: types.Position) -> Sugg
     return suggestion
 
 
+def _documentation(
+    td: types.TextDocumentClientCapabilities | None, text: str
+) -> str | types.MarkupContent:
+    """The suggestion as the item's documentation: markdown only if the client says it renders
+    markdown, else a plain string (MarkupContent of any kind needs a declared format)."""
+    item = td.completion.completion_item if td and td.completion else None
+    if (
+        item
+        and item.documentation_format
+        and types.MarkupKind.Markdown in item.documentation_format
+    ):
+        return types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"```\n{text}\n```")
+    return text
+
+
 def _workspace_root(ls: InfilldServer, path: Path) -> Path | None:
     best: Path | None = None
     for folder in ls.workspace.folders.values():
@@ -105,9 +120,7 @@ def register(server: InfilldServer) -> None:
             label=first[:60],
             kind=types.CompletionItemKind.Text,
             detail="infilld",
-            documentation=types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=f"```\n{s.text}\n```"
-            ),
+            documentation=_documentation(td, s.text),
             text_edit=types.TextEdit(range=types.Range(pos, pos), new_text=s.text),
             insert_text_format=types.InsertTextFormat.PlainText,
             filter_text=first,
