@@ -105,10 +105,10 @@ def _node_text(node: Node) -> str:
 
 
 def _scope_name(node: Node) -> str:
-    for field in ("name", "type"):  # `type` names a Rust impl block
-        child = node.child_by_field_name(field)
-        if child is not None:
-            return _node_text(child)
+    # A Rust impl block is named by its `type`; elsewhere `type` is a return type.
+    child = node.child_by_field_name("type" if node.type == "impl_item" else "name")
+    if child is not None:
+        return _node_text(child)
     declarator = node.child_by_field_name("declarator")  # C/C++: int *f(void)
     while declarator is not None:
         if declarator.type in {"identifier", "field_identifier", "qualified_identifier"}:

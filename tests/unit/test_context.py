@@ -1,0 +1,161 @@
+"""select_context: what is chosen, in which order, within which budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infilld.engine.context import ContextSnippet, select_context
+from infilld.index import WorkspaceIndex
+
+
+def tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+def cost(snippets: list[ContextSnippet]) -> int:
+    return sum(1 + tokens(f"{s.path}\n{s.text}\n") for s in snippets)
+
+
+LONG_BODY = "\n".join(f"    step_{i} = {i}" for i in range(40))
+
+FILES = {
+    "shop/models.py": (
+        'class Product:\n    """A thing to sell."""\n    name: str\n    price: float\n'
+    ),
+    "shop/pricing.py": (
+        "from shop.models import Product\n\n"
+        "TAX = 0.2\n\n"
+        "def total(product: Product) -> float:\n"
+        '    """Price with tax."""\n'
+        f"{LONG_BODY}\n"
+        "    return product.price * (1 + TAX)\n\n"
+        "def _private():\n    pass\n"
+    ),
+    "shop/report.py": (
+        "from shop.pricing import total\n"
+        "from shop.models import Product\n\n"
+        "def report(items: list[Product]) -> str:\n"
+        "    lines = []\n"
+        "    for item in items:\n"
+        "        lines.append(f'{item.name}: {total(item)}')\n"
+        "    return '\\n'.join(lines)\n"
+    ),
+    "other/unrelated.py": "def unrelated_helper():\n    return 42\n",
+}
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> WorkspaceIndex:
+    root = tmp_path / "repo"
+    for rel, text in FILES.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    idx = WorkspaceIndex(root, cache_dir=tmp_path / "cache")
+    idx.build()
+    return idx
+
+
+def select(
+    index: WorkspaceIndex,
+    rel: str,
+    offset: int | None = None,
+    *,
+    budget: int = 2000,
+    recent: list[tuple[Path, str]] | None = None,
+) -> list[ContextSnippet]:
+    path = index.root / rel
+    text = path.read_text()
+    return select_context(
+        index,
+        path,
+        text,
+        len(text) if offset is None else offset,
+        budget_tokens=budget,
+        count_tokens=tokens,
+        recent=recent or (),
+    )
+
+
+def test_used_definitions_and_api_never_the_current_file(index: WorkspaceIndex) -> None:
+    snippets = select(index, "shop/report.py")
+    by_path = {s.path: s.text for s in snippets}
+    assert set(by_path) == {"shop/models.py", "shop/pricing.py"}
+    # Product is small: shown whole, fields included.
+    assert "price: float" in by_path["shop/models.py"]
+    # total() is long: its signature and docstring, not its body.
+    pricing = by_path["shop/pricing.py"]
+    assert "def total(product: Product) -> float:" in pricing
+    assert '"""Price with tax."""' in pricing
+    assert "step_10" not in pricing
+    assert "_private" not in pricing  # not public API
+    assert "unrelated_helper" not in "".join(by_path.values())
+
+
+def test_one_snippet_per_file_sorted_by_path(index: WorkspaceIndex) -> None:
+    snippets = select(index, "shop/report.py")
+    paths = [s.path for s in snippets]
+    assert paths == sorted(paths)
+    assert len(paths) == len(set(paths))
+    # Pieces of one file keep file order and mark the gap between them.
+    pricing = next(s.text for s in snippets if s.path == "shop/pricing.py")
+    assert pricing.index("TAX = 0.2") < pricing.index("def total")
+    assert "# ..." in pricing
+
+
+def test_cursor_moves_keep_context_identical(index: WorkspaceIndex) -> None:
+    text = (index.root / "shop/report.py").read_text()
+    outputs = {tuple(select(index, "shop/report.py", offset)) for offset in range(0, len(text), 7)}
+    assert len(outputs) == 1
+
+
+def test_budget_is_respected(index: WorkspaceIndex) -> None:
+    full = select(index, "shop/report.py")
+    full_cost = cost(full)
+    for budget in (full_cost, full_cost - 1, 30, 12):
+        chosen = select(index, "shop/report.py", budget=budget)
+        assert cost(chosen) <= budget
+    assert select(index, "shop/report.py", budget=full_cost) == full
+    assert cost(select(index, "shop/report.py", budget=30)) < full_cost
+    assert select(index, "shop/report.py", budget=0) == []
+
+
+def test_recent_regions_are_included(index: WorkspaceIndex) -> None:
+    region = "def unrelated_helper():\n    return 42"
+    snippets = select(index, "shop/report.py", recent=[(index.root / "other/unrelated.py", region)])
+    assert ContextSnippet("other/unrelated.py", region) in snippets
+    # A recent region of the current file itself is never included.
+    own = select(index, "shop/report.py", recent=[(index.root / "shop/report.py", "lines = []")])
+    assert all(s.path != "shop/report.py" for s in own)
+
+
+def test_similar_sibling_chunks(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "handlers").mkdir(parents=True)
+    shared = "request response session headers payload status"
+    (root / "handlers/users.js").write_text(f"// {shared}\nfunction users() {{ return 1; }}\n")
+    (root / "handlers/zzz.js").write_text("// nothing in common here at all\n")
+    (root / "handlers/orders.js").write_text(f"// {shared}\nfunction orders() {{}}\n")
+    index = WorkspaceIndex(root, cache_dir=tmp_path / "cache")
+    index.build()
+    path = root / "handlers/orders.js"
+    text = f"const x = [{', '.join(shared.split())}];\nfunction orders() {{}}\n"
+    snippets = select_context(index, path, text, 0, budget_tokens=500, count_tokens=tokens)
+    assert [s.path for s in snippets] == ["handlers/users.js"]
+    assert "function users()" in snippets[0].text
+
+
+def test_buffer_text_drives_selection(index: WorkspaceIndex) -> None:
+    # The unsaved buffer (not the disk) decides which names are used.
+    path = index.root / "other/unrelated.py"
+    text = "from shop.pricing import total\n\nvalue = total(None)\n"
+    snippets = select_context(index, path, text, len(text), budget_tokens=500, count_tokens=tokens)
+    assert [s.path for s in snippets] == ["shop/pricing.py"]
+
+
+def test_file_without_grammar_still_works(index: WorkspaceIndex) -> None:
+    path = index.root / "notes.txt"
+    text = "remember to call unrelated_helper\n"
+    snippets = select_context(index, path, text, 5, budget_tokens=500, count_tokens=tokens)
+    assert [s.path for s in snippets] == ["other/unrelated.py"]

@@ -1,0 +1,339 @@
+"""WorkspaceIndex: walking, skipping, import resolution, persistence, buffers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from infilld.index import WorkspaceIndex
+from infilld.index.ignore import IgnoreRules
+from infilld.index.store import cache_path
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> None:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def build(
+    root: Path, tmp_path: Path, *, max_files: int = 20000, max_file_bytes: int = 1_000_000
+) -> WorkspaceIndex:
+    index = WorkspaceIndex(
+        root, cache_dir=tmp_path / "cache", max_files=max_files, max_file_bytes=max_file_bytes
+    )
+    index.build()
+    return index
+
+
+def rels(index: WorkspaceIndex, paths: list[Path]) -> list[str]:
+    return [p.relative_to(index.root).as_posix() for p in paths]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    return root
+
+
+def test_symbols_and_definitions(repo: Path, tmp_path: Path) -> None:
+    write(
+        repo, {"pkg/__init__.py": "", "pkg/core.py": "def run(x):\n    return x\nclass Job: pass\n"}
+    )
+    index = build(repo, tmp_path)
+    (run,) = index.definitions("run")
+    assert (run.path, run.kind, run.start_line, run.end_line) == ("pkg/core.py", "function", 0, 1)
+    assert run.body.startswith("def run")
+    assert [s.name for s in index.file_symbols(repo / "pkg/core.py")] == ["run", "Job"]
+    assert rels(index, index.files()) == ["pkg/__init__.py", "pkg/core.py"]
+
+
+def test_python_imports(repo: Path, tmp_path: Path) -> None:
+    write(
+        repo,
+        {
+            "src/app/__init__.py": "",
+            "src/app/util.py": "def helper(): pass\n",
+            "src/app/sub/__init__.py": "",
+            "src/app/sub/deep.py": "from .. import util\nfrom ..util import helper\n",
+            "src/app/main.py": "import app.util\nfrom app.sub import deep\nimport os\n",
+        },
+    )
+    index = build(repo, tmp_path)
+    assert rels(index, index.imports_of(repo / "src/app/main.py")) == [
+        "src/app/util.py",
+        "src/app/sub/deep.py",
+        "src/app/sub/__init__.py",
+    ]
+    assert rels(index, index.imports_of(repo / "src/app/sub/deep.py")) == [
+        "src/app/util.py",
+        "src/app/__init__.py",
+    ]
+
+
+def test_js_ts_imports(repo: Path, tmp_path: Path) -> None:
+    write(
+        repo,
+        {
+            "web/lib/index.ts": "export const a = 1;\n",
+            "web/util.tsx": "export function U() {}\n",
+            "web/esm.ts": "export const e = 1;\n",
+            "web/main.ts": (
+                "import { a } from './lib';\nimport { U } from './util';\n"
+                "import { e } from './esm.js';\nimport React from 'react';\n"
+            ),
+            "web/old.js": "const m = require('./lib/index.ts');\n",
+        },
+    )
+    index = build(repo, tmp_path)
+    assert rels(index, index.imports_of(repo / "web/main.ts")) == [
+        "web/lib/index.ts",
+        "web/util.tsx",
+        "web/esm.ts",
+    ]
+    assert rels(index, index.imports_of(repo / "web/old.js")) == ["web/lib/index.ts"]
+
+
+def test_go_imports_via_go_mod(repo: Path, tmp_path: Path) -> None:
+    write(
+        repo,
+        {
+            "go.mod": "module example.com/shop\n\ngo 1.22\n",
+            "store/store.go": "package store\nfunc Get() {}\n",
+            "store/store_test.go": "package store\n",
+            "cmd/main.go": 'package main\nimport (\n\t"fmt"\n\t"example.com/shop/store"\n)\n',
+        },
+    )
+    index = build(repo, tmp_path)
+    assert rels(index, index.imports_of(repo / "cmd/main.go")) == ["store/store.go"]
+    assert "go.mod" not in rels(index, index.files())
+
+
+def test_rust_imports(repo: Path, tmp_path: Path) -> None:
+    write(
+        repo,
+        {
+            "Cargo.toml": "[package]\nname='x'\n",
+            "src/lib.rs": "mod net;\nmod util;\nuse crate::net::http::Client;\n",
+            "src/net/mod.rs": "pub mod http;\nuse super::util::helper;\n",
+            "src/net/http.rs": "pub struct Client;\n",
+            "src/util.rs": "pub fn helper() {}\n",
+        },
+    )
+    index = build(repo, tmp_path)
+    assert rels(index, index.imports_of(repo / "src/lib.rs")) == [
+        "src/net/mod.rs",
+        "src/util.rs",
+        "src/net/http.rs",
+    ]
+    assert rels(index, index.imports_of(repo / "src/net/mod.rs")) == [
+        "src/net/http.rs",
+        "src/util.rs",
+    ]
+
+
+def test_java_and_c_imports(repo: Path, tmp_path: Path) -> None:
+    write(
+        repo,
+        {
+            "src/main/java/com/acme/util/Strings.java": "package com.acme.util;\nclass Strings {}\n",
+            "src/main/java/com/acme/util/Nums.java": "package com.acme.util;\nclass Nums {}\n",
+            "src/main/java/com/acme/App.java": (
+                "package com.acme;\nimport com.acme.util.Strings;\nimport java.util.List;\n"
+            ),
+            "src/main/java/com/acme/All.java": "package com.acme;\nimport com.acme.util.*;\n",
+            "include/lib/api.h": "int api(void);\n",
+            "src/local.h": "int local(void);\n",
+            "src/main.c": '#include "local.h"\n#include <lib/api.h>\n#include <stdio.h>\n',
+        },
+    )
+    index = build(repo, tmp_path)
+    app = repo / "src/main/java/com/acme/App.java"
+    assert rels(index, index.imports_of(app)) == ["src/main/java/com/acme/util/Strings.java"]
+    assert rels(index, index.imports_of(repo / "src/main/java/com/acme/All.java")) == [
+        "src/main/java/com/acme/util/Nums.java",
+        "src/main/java/com/acme/util/Strings.java",
+    ]
+    assert rels(index, index.imports_of(repo / "src/main.c")) == [
+        "src/local.h",
+        "include/lib/api.h",
+    ]
+
+
+def test_gitignore_and_vendored_dirs(repo: Path, tmp_path: Path) -> None:
+    write(
+        repo,
+        {
+            ".gitignore": "*.gen.py\n/generated/\nlogs/\n!keep.gen.py\n",
+            "a.py": "",
+            "x.gen.py": "",
+            "keep.gen.py": "",
+            "generated/g.py": "",
+            "sub/.gitignore": "local_only.py\n",
+            "sub/local_only.py": "",
+            "sub/generated/ok.py": "",  # /generated/ is anchored at the root
+            "node_modules/lib/index.js": "",
+            ".venv/lib/site.py": "",
+            "build/out.py": "",
+        },
+    )
+    index = build(repo, tmp_path)
+    assert rels(index, index.files()) == ["a.py", "keep.gen.py", "sub/generated/ok.py"]
+
+
+def test_ignore_rules_double_star(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("docs/**/*.md\n**/tmp\nsrc/*.log\n")
+    rules = IgnoreRules(tmp_path)
+    assert rules.is_ignored("docs/a/b/x.md")
+    assert rules.is_ignored("a/b/tmp/file.py")
+    assert rules.is_ignored("src/x.log")
+    assert not rules.is_ignored("src/deep/x.log")
+    assert not rules.is_ignored("x.md")
+
+
+def test_skips_binary_huge_minified(repo: Path, tmp_path: Path) -> None:
+    write(
+        repo,
+        {
+            "ok.js": "function ok() {}\n",
+            "bin.js": b"\x00\x01\x02function nope() {}",
+            "huge.py": "x = 1\n" * 400,
+            "bundle.min.js": "var a=1;" * 500 + "\n",
+        },
+    )
+    index = build(repo, tmp_path, max_file_bytes=2000)
+    assert rels(index, index.files()) == ["ok.js"]
+    assert index.definitions("nope") == []
+
+
+def test_non_utf8_and_syntax_errors(repo: Path, tmp_path: Path) -> None:
+    write(
+        repo,
+        {
+            "latin.py": b"# caf\xe9\ndef still_here():\n    return '\xff'\n",
+            "broken.py": "def good():\n    pass\n\ndef bad(:\n    ))\n",
+        },
+    )
+    index = build(repo, tmp_path)
+    assert [s.name for s in index.definitions("still_here")] == ["still_here"]
+    assert [s.path for s in index.definitions("good")] == ["broken.py"]
+
+
+def test_symlink_loop_and_escape(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    write(outside, {"secret.py": "def secret(): pass\n"})
+    write(repo, {"pkg/mod.py": "def inner(): pass\n"})
+    os.symlink(repo / "pkg", repo / "pkg" / "loop")  # a directory that contains itself
+    os.symlink(outside, repo / "escape")
+    os.symlink(outside / "secret.py", repo / "secret_link.py")
+    os.symlink(repo / "missing.py", repo / "dangling.py")  # target vanished
+    index = build(repo, tmp_path)
+    assert index.definitions("secret") == []
+    assert [s.path for s in index.definitions("inner")] == ["pkg/mod.py"]
+
+
+def test_vanished_and_refreshed_files(repo: Path, tmp_path: Path) -> None:
+    write(repo, {"a.py": "def a(): pass\n", "b.py": "def b(): pass\n"})
+    index = build(repo, tmp_path)
+    gen = index.generation
+    (repo / "a.py").unlink()
+    write(repo, {"c.py": "def c(): pass\n"})
+    index.refresh_paths([repo / "a.py", repo / "c.py", repo / "never_existed.py"])
+    assert index.definitions("a") == []
+    assert [s.path for s in index.definitions("c")] == ["c.py"]
+    assert index.generation > gen
+    # A directory that vanished takes its files with it.
+    write(repo, {"d/x.py": "def x(): pass\n"})
+    index.refresh_paths([repo / "d"])
+    assert index.definitions("x")
+    (repo / "d" / "x.py").unlink()
+    (repo / "d").rmdir()
+    index.refresh_paths([repo / "d"])
+    assert index.definitions("x") == []
+
+
+def test_warm_restart_uses_cache(repo: Path, tmp_path: Path) -> None:
+    write(repo, {f"m{i}.py": f"def f{i}(): pass\n" for i in range(5)})
+    first = build(repo, tmp_path)
+    assert first.stats.parsed == 5
+    assert cache_path(tmp_path / "cache", first.root).is_file()
+    warm = build(repo, tmp_path)
+    assert warm.stats.parsed == 0 and warm.stats.reused == 5
+    assert [s.name for s in warm.definitions("f3")] == ["f3"]
+    # One edit costs one parse; a touch without an edit costs none.
+    (repo / "m1.py").write_text("def g1(): pass\n")
+    os.utime(repo / "m2.py", ns=(1, 1))
+    again = build(repo, tmp_path)
+    assert again.stats.parsed == 1
+    assert again.definitions("f1") == [] and again.definitions("g1")
+
+
+@pytest.mark.parametrize("garbage", [b"", b"\x93not msgpack", b"\x81\xa7version\x63"])
+def test_corrupt_cache_is_rebuilt(repo: Path, tmp_path: Path, garbage: bytes) -> None:
+    write(repo, {"a.py": "def a(): pass\n"})
+    path = cache_path(tmp_path / "cache", WorkspaceIndex(repo).root)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(garbage)
+    index = build(repo, tmp_path)
+    assert index.stats.parsed == 1
+    assert index.definitions("a")
+    assert build(repo, tmp_path).stats.parsed == 0  # the rebuilt cache is good again
+
+
+def test_cache_for_other_grammars_is_ignored(repo: Path, tmp_path: Path) -> None:
+    write(repo, {"a.py": "def a(): pass\n"})
+    first = build(repo, tmp_path)
+    assert first.stats.parsed == 1
+    second = WorkspaceIndex(repo, cache_dir=tmp_path / "cache")
+    second.languages.__dict__["fingerprint"] = "different"  # as if the queries were edited
+    try:
+        second.build()
+        assert second.stats.parsed == 1
+    finally:
+        second.languages.__dict__.pop("fingerprint")
+
+
+def test_buffer_overlay_wins(repo: Path, tmp_path: Path) -> None:
+    write(repo, {"a.py": "def on_disk(): pass\n"})
+    index = build(repo, tmp_path)
+    gen = index.generation
+    index.update_buffer(repo / "a.py", "def in_editor(): pass\n")
+    assert index.generation > gen
+    assert index.definitions("on_disk") == []
+    assert [s.name for s in index.file_symbols(repo / "a.py")] == ["in_editor"]
+    assert index.read_text(repo / "a.py") == "def in_editor(): pass\n"
+    gen = index.generation
+    index.update_buffer(repo / "a.py", "def in_editor(): pass\n")  # same text: no change
+    assert index.generation == gen
+    index.refresh_paths([repo / "a.py"])  # the disk does not override an open buffer
+    assert index.definitions("on_disk") == []
+    index.close_buffer(repo / "a.py")
+    assert [s.name for s in index.file_symbols(repo / "a.py")] == ["on_disk"]
+    # A buffer for a file not yet on disk is indexed too; one outside the root is ignored.
+    index.update_buffer(repo / "new.py", "def fresh(): pass\n")
+    assert index.definitions("fresh")
+    index.update_buffer(tmp_path / "elsewhere.py", "def stray(): pass\n")
+    assert index.definitions("stray") == []
+
+
+def test_max_files_bound(repo: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write(repo, {f"m{i}.py": "" for i in range(10)})
+    index = build(repo, tmp_path, max_files=4)
+    assert len(index.files()) == 4
+    assert "more than 4 source files" in caplog.text
+
+
+def test_watching_starts_and_stops(repo: Path, tmp_path: Path) -> None:
+    write(repo, {"a.py": "def a(): pass\n"})
+    index = build(repo, tmp_path)
+    index.start_watching()
+    index.close()
+    index.close()  # idempotent
+    assert index.definitions("a")

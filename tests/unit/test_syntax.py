@@ -1,0 +1,262 @@
+"""Language table, query compilation, extraction and cursor helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infilld.resources import data_path
+from infilld.syntax import (
+    TreeCache,
+    char_to_byte,
+    default_table,
+    definitions,
+    enclosing_scopes,
+    identifiers_near,
+    imports,
+    is_inside_string_or_comment,
+    language_for_id,
+    language_for_path,
+    parse,
+    references,
+)
+
+LANGUAGES = [spec.id for spec in default_table().specs]
+
+
+def test_table_covers_required_languages() -> None:
+    required = {
+        "python",
+        "javascript",
+        "typescript",
+        "typescriptreact",
+        "java",
+        "go",
+        "rust",
+        "c",
+        "cpp",
+        "csharp",
+        "php",
+        "shellscript",
+    }
+    assert required <= set(LANGUAGES)
+
+
+@pytest.mark.parametrize("language_id", LANGUAGES)
+def test_every_query_compiles(language_id: str) -> None:
+    loaded = default_table().load(language_id)
+    assert loaded is not None, f"grammar for {language_id} did not load"
+    assert set(loaded.queries) == {"definitions", "imports", "references"}
+
+
+def test_language_lookup() -> None:
+    tsx = language_for_path("src/App.tsx")
+    assert tsx is not None and tsx.id == "typescriptreact"
+    header = language_for_path(Path("inc/x.HPP"))
+    assert header is not None and header.id == "cpp"
+    shell = language_for_id("shellscript")
+    assert shell is not None and shell.line_comment == "#"
+    assert language_for_id("bash") is not None  # alias
+    assert language_for_path("README.md") is None
+    assert language_for_id("cobol") is None
+
+
+def test_data_path_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert (data_path("grammars") / "languages.toml").is_file()
+    monkeypatch.setenv("INFILLD_DATA_DIR", str(tmp_path))
+    assert data_path("grammars", "x") == tmp_path / "grammars" / "x"
+
+
+SAMPLES: dict[str, tuple[str, str, set[str]]] = {
+    "python": (
+        "a.py",
+        "MAX = 1\nclass C:\n    def m(self): pass\ndef f(): pass\n",
+        {"MAX", "C", "m", "f"},
+    ),
+    "javascript": (
+        "a.js",
+        "const K = 1;\nfunction f() {}\nclass C { m() {} }\nconst g = () => 1;\n",
+        {"K", "f", "C", "m", "g"},
+    ),
+    "typescript": (
+        "a.ts",
+        "interface I { x: number }\ntype T = string;\nenum E { A }\nexport function f(): void {}\n",
+        {"I", "T", "E", "f"},
+    ),
+    "typescriptreact": (
+        "a.tsx",
+        "export const App = () => <div/>;\nclass C {}\n",
+        {"App", "C"},
+    ),
+    "java": (
+        "A.java",
+        "class A { static final int X = 1; void run() {} }\ninterface I {}\n",
+        {"A", "X", "run", "I"},
+    ),
+    "go": (
+        "a.go",
+        "package a\ntype S struct{}\nfunc (s *S) M() {}\nfunc F() {}\nconst C = 1\n",
+        {"S", "M", "F", "C"},
+    ),
+    "rust": (
+        "a.rs",
+        "struct S;\nimpl S { fn m(&self) {} }\nfn f() {}\ntrait T {}\nconst C: u8 = 1;\n",
+        {"S", "m", "f", "T", "C"},
+    ),
+    "c": (
+        "a.c",
+        "#define N 3\nstruct s { int x; };\nint f(int a) { return a; }\n",
+        {"N", "s", "f"},
+    ),
+    "cpp": (
+        "a.cpp",
+        "namespace n { class K { public: void m(); }; }\nvoid n::K::m() {}\nint f() { return 0; }\n",
+        {"n", "K", "m", "f"},
+    ),
+    "csharp": (
+        "a.cs",
+        "namespace N { class C { public const int X = 1; void M() {} } interface I {} }\n",
+        {"N", "C", "X", "M", "I"},
+    ),
+    "php": (
+        "a.php",
+        "<?php\nfunction f() {}\nclass C { public function m() {} }\nconst K = 1;\n",
+        {"f", "C", "m", "K"},
+    ),
+    "shellscript": ("a.sh", "X=1\nf() { echo; }\nfunction g { :; }\n", {"X", "f", "g"}),
+}
+
+
+@pytest.mark.parametrize("language_id", sorted(SAMPLES))
+def test_definitions_per_language(language_id: str) -> None:
+    name, code, expected = SAMPLES[language_id]
+    loaded = language_for_path(name)
+    assert loaded is not None and loaded.id == language_id
+    source = code.encode()
+    found = {d.name for d in definitions(parse(source, loaded), loaded, source)}
+    assert expected <= found
+
+
+def test_python_definition_details() -> None:
+    loaded = language_for_path("m.py")
+    assert loaded is not None
+    code = (
+        "# helper\n"
+        "@deco\n"
+        "def top(a: int) -> int:\n"
+        '    """Add one."""\n'
+        "    return a + 1\n"
+        "class K:\n"
+        "    def meth(self):\n"
+        "        pass\n"
+    )
+    source = code.encode()
+    defs = {d.name: d for d in definitions(parse(source, loaded), loaded, source)}
+    top = defs["top"]
+    assert top.kind == "function"
+    assert top.signature == "@deco\ndef top(a: int) -> int:"
+    assert top.doc == '    """Add one."""' and top.doc_after
+    assert (top.start_line, top.end_line) == (1, 4)
+    assert defs["meth"].kind == "method" and defs["meth"].container == "K"
+    assert defs["K"].kind == "class" and defs["K"].container == ""
+
+
+def test_leading_comment_is_doc_for_c_like() -> None:
+    loaded = language_for_path("a.go")
+    assert loaded is not None
+    source = b"package a\n\n// Add adds.\n// Really.\nfunc Add(a, b int) int {\n\treturn a + b\n}\n"
+    (add,) = [d for d in definitions(parse(source, loaded), loaded, source) if d.name == "Add"]
+    assert add.doc == "// Add adds.\n// Really."
+    assert not add.doc_after
+    assert add.signature == "func Add(a, b int) int"
+
+
+def test_imports_extraction() -> None:
+    py = language_for_path("a.py")
+    assert py is not None
+    src = b"import os.path\nfrom ..pkg import a, b as c\nfrom m import *\n"
+    refs = imports(parse(src, py), py)
+    assert [(r.source, r.names, r.kind) for r in refs] == [
+        ("os.path", (), "import"),
+        ("..pkg", ("a", "b"), "import"),
+        ("m", (), "wildcard"),
+    ]
+    rs = language_for_path("a.rs")
+    assert rs is not None
+    src = b"mod net;\nmod inline { }\nuse crate::a::{b, c};\n"
+    refs = imports(parse(src, rs), rs)
+    assert [(r.source, r.kind) for r in refs] == [("net", "module"), ("crate::a::{b, c}", "import")]
+    js = language_for_path("a.js")
+    assert js is not None
+    src = b"import x from './x';\nconst y = require(\"../y\");\n"
+    assert [r.source for r in imports(parse(src, js), js)] == ["./x", "../y"]
+
+
+def test_references_skip_strings_and_comments() -> None:
+    py = language_for_path("a.py")
+    assert py is not None
+    src = b"# hidden_in_comment\nvalue = compute('hidden_in_string')\n"
+    refs = references(parse(src, py), py)
+    assert refs == ["value", "compute"]
+
+
+def test_enclosing_scopes() -> None:
+    py = language_for_path("a.py")
+    assert py is not None
+    text = "class A:\n    def m(self):\n        x = 1\n\ndef f():\n    pass\n"
+    tree = parse(text, py)
+    scopes = enclosing_scopes(tree, char_to_byte(text, text.index("x = 1")))
+    assert [(s.kind, s.name) for s in scopes] == [
+        ("class_definition", "A"),
+        ("function_definition", "m"),
+    ]
+    assert enclosing_scopes(tree, 0) == []
+    c = language_for_path("a.c")
+    assert c is not None
+    ctext = "static int *get(void) {\n  return 0;\n}\n"
+    (scope,) = enclosing_scopes(parse(ctext, c), ctext.index("return"))
+    assert scope.name == "get"
+
+
+def test_inside_string_or_comment() -> None:
+    py = language_for_path("a.py")
+    assert py is not None
+    text = 'x = "abc"  # note\ny = f"{name}"\n'
+    tree = parse(text, py)
+    assert is_inside_string_or_comment(tree, text.index("bc"))
+    assert not is_inside_string_or_comment(tree, text.index('"abc"') + 5)  # after the quote
+    assert is_inside_string_or_comment(tree, text.index("note") + 4)  # end of line comment
+    assert not is_inside_string_or_comment(tree, text.index("name") + 2)  # f-string code
+    assert not is_inside_string_or_comment(tree, text.index("y"))
+    js = language_for_path("a.js")
+    assert js is not None
+    jtext = "/* block */ let a = 1;"
+    jtree = parse(jtext, js)
+    assert is_inside_string_or_comment(jtree, 3)
+    assert not is_inside_string_or_comment(jtree, jtext.index("*/") + 2)
+
+
+def test_identifiers_near_orders_by_distance() -> None:
+    text = "far_away = 1\n" + "\n" * 20 + "alpha = beta(gamma)\n"
+    names = identifiers_near(text, text.index("beta") + 2, radius_lines=3)
+    assert names[0] == "beta"
+    assert set(names) == {"alpha", "beta", "gamma"}
+
+
+def test_char_to_byte_handles_non_ascii() -> None:
+    assert char_to_byte("é=1", 1) == 2
+    assert char_to_byte("abc", 99) == 3
+
+
+def test_tree_cache_reuses_parse() -> None:
+    py = language_for_path("a.py")
+    assert py is not None
+    cache = TreeCache(max_entries=2)
+    first = cache.parse("x = 1\n", py)
+    again = cache.parse("x = 1\n", py)
+    assert first is again and cache.parses == 1
+    cache.parse("y = 2\n", py)
+    cache.parse("z = 3\n", py)
+    cache.parse("x = 1\n", py)  # evicted by the two newer texts
+    assert cache.parses == 4
