@@ -10,27 +10,45 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import FeatureRequestError, JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from infilld import __version__
 from infilld.backends.base import Backend
 from infilld.backends.factory import create_backend
 from infilld.config import Settings, load_settings
-from infilld.engine.completer import CompletionEngine
+from infilld.engine.completer import CompletionEngine, ContextProvider
+from infilld.engine.repo_context import RepoContext
 from infilld.errors import InfilldError
+from infilld.lsp.convert import uri_to_path
 
 log = logging.getLogger(__name__)
 STATUS_NOTIFICATION = "infilld/status"
+
+
+class _Protocol(LanguageServerProtocol):
+    """pygls's protocol, except that a request whose params do not parse is answered with the
+    error (pygls only logs it, and the client waits forever for the response)."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" in data and "method" in data and "result" not in data:
+                self._send_response(data["id"], None, exc.to_response_error())
+            raise
 
 
 class InfilldServer(LanguageServer):
     """Owns the settings, the backend and the completion engine for one client session."""
 
     def __init__(self, base_settings: Settings | None = None) -> None:
-        super().__init__("infilld", __version__)
+        super().__init__("infilld", __version__, protocol_cls=_Protocol)
         self.base_settings = base_settings or Settings()
         self.settings = self.base_settings
         self.backend: Backend | None = None
@@ -40,6 +58,7 @@ class InfilldServer(LanguageServer):
         self.status_state = "loading"
         self._shown: set[str] = set()
         self._load_task: asyncio.Task[None] | None = None
+        self.repo: RepoContext | None = None
 
     # -- messages to the user ------------------------------------------------------------------
     def show_once(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
@@ -51,6 +70,17 @@ class InfilldServer(LanguageServer):
             return
         self._shown.add(message)
         self.window_show_message(types.ShowMessageParams(type=kind, message=f"infilld: {message}"))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Errors outside a request's response (a malformed message from the client, a failing
+        notification handler): logged, and shown to the user once, not once per message."""
+        log.error("%s: %s", getattr(source, "__name__", source), error)
+        if source is FeatureRequestError:
+            return  # already in the request's error response
+        if source is JsonRpcException:
+            self.show_once("the editor sent a message infilld could not read (see the log)")
+        else:
+            self.show_once(f"internal error: {error} (see the log)")
 
     def send_status(self, state: str, message: str = "", latency_ms: float | None = None) -> None:
         self.status_state = state
@@ -135,9 +165,27 @@ class InfilldServer(LanguageServer):
         self.model_ready.set()
         self.send_status("ready", f"{self.settings.model.name} ready")
 
-    def context_provider(self) -> Any:
+    def start_indexing(self) -> None:
+        """Index every workspace folder in the background (completions never wait for it)."""
+        if self.repo is None:
+            self.repo = RepoContext(self.settings.context)
+        roots = [uri_to_path(f.uri) for f in self.workspace.folders.values()]
+        if not roots and self.workspace.root_path:
+            roots = [Path(self.workspace.root_path)]
+        for root in roots:
+            if root is not None:
+                self.repo.add_folder(root)
+
+    def context_provider(self) -> ContextProvider | None:
         """Repository context for completions (None: file-level prompts only)."""
-        return None
+        return self.repo.provide if self.repo is not None else None
+
+    async def close(self) -> None:
+        """Shutdown: free the model and stop watching the workspace."""
+        await self.close_backend()
+        repo, self.repo = self.repo, None
+        if repo is not None:
+            await asyncio.to_thread(repo.close)
 
     async def close_backend(self) -> None:
         backend, self.backend, self.engine = self.backend, None, None
