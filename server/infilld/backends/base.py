@@ -47,6 +47,9 @@ class GenerationRequest(msgspec.Struct, kw_only=True):
     cancel: threading.Event = msgspec.field(default_factory=threading.Event)
     # Called with the text generated so far after each token; True stops generation.
     should_stop: Callable[[str], bool] | None = None
+    # Which saved KV state this prompt belongs to (the file's path): backends that keep states of
+    # recently used files save the live one under its key before another file's prompt replaces it.
+    cache_key: str | None = None
 
 
 class GenerationResult(msgspec.Struct, kw_only=True):
@@ -80,8 +83,14 @@ class Backend(Protocol):
         """Generate on the owner thread (call through `submit`). Greedy when temperature is 0."""
         ...
 
-    def prefill(self, prompt: Prompt) -> int:
-        """Evaluate `prompt` into the KV cache without generating; returns tokens evaluated."""
+    def prefill(
+        self, prompt: Prompt, cancel: threading.Event | None = None, cache_key: str | None = None
+    ) -> int:
+        """Evaluate `prompt` into the KV cache without generating; returns tokens evaluated.
+
+        Background work: it stops between small chunks once `cancel` is set, keeping what it has
+        evaluated (the next prompt with the same prefix reuses it).
+        """
         ...
 
     def close(self) -> None:

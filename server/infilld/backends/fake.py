@@ -4,8 +4,10 @@ It behaves like a tiny copy model: for a FIM prompt it finds the longest tail of
 cursor that also occurs elsewhere in the prompt (repository context, suffix, earlier code) and
 continues with what followed it there. It emulates the parts of llama.cpp the engine relies on: a
 tokenizer with special tokens, a KV cache that keeps the longest common token prefix, per-token
-cancellation, deadlines and stop tokens. `INFILLD_FAKE_DELAY_MS` slows each token (cancellation tests);
-`INFILLD_FAKE_LOAD_S` makes loading take time (progress tests).
+cancellation, deadlines and stop tokens, chunked prefill that stops when cancelled, and saved
+per-file KV states (the same `KVStateStore` bookkeeping as the llama backend).
+`INFILLD_FAKE_DELAY_MS` slows each generated token and `INFILLD_FAKE_PREFILL_MS` each prefill chunk
+(cancellation tests); `INFILLD_FAKE_LOAD_S` makes loading take time (progress tests).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -25,6 +28,10 @@ from infilld.backends.base import (
     Special,
     StopReason,
 )
+from infilld.backends.kvstate import KVStateStore
+
+# Tokens per prefill chunk (cancellation is checked between chunks, as in the llama backend).
+PREFILL_CHUNK = 16
 
 T = TypeVar("T")
 _TOKEN_RE = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
@@ -57,7 +64,12 @@ class FakeBackend:
             load_s if load_s is not None else float(os.environ.get("INFILLD_FAKE_LOAD_S", "0"))
         )
         self._cache: list[str] = []
+        self._key: str | None = None  # the file the live cache belongs to
+        self.states: KVStateStore[list[str]] = KVStateStore()
         self.loaded = False
+        self.prefills = 0  # prefill calls (background work), for tests
+        # Seconds per prefill chunk (tests of cancelling a slow background prefill).
+        self.prefill_chunk_delay = float(os.environ.get("INFILLD_FAKE_PREFILL_MS", "0")) / 1000
 
     def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
         return self._owner.submit(fn)
@@ -75,16 +87,38 @@ class FakeBackend:
     def count_tokens(self, text: str) -> int:
         return len(_TOKEN_RE.findall(text))
 
-    def prefill(self, prompt: Prompt) -> int:
-        tokens = _tokens(prompt)
-        evaluated = len(tokens) - _common_prefix(self._cache, tokens)
-        self._cache = tokens
-        return evaluated
+    def prefill(
+        self, prompt: Prompt, cancel: threading.Event | None = None, cache_key: str | None = None
+    ) -> int:
+        self.prefills += 1
+        return self._evaluate(_tokens(prompt), cancel, cache_key)
+
+    def _evaluate(
+        self, tokens: list[str], cancel: threading.Event | None, cache_key: str | None
+    ) -> int:
+        """Bring the emulated KV cache to `tokens`; returns the tokens evaluated."""
+        found = self.states.switch(
+            self._key, self._cache, cache_key, tokens, lambda: (list(self._cache), len(self._cache))
+        )
+        if found is not None:
+            self._cache = list(found[1].blob)
+        self._key = cache_key
+        common = _common_prefix(self._cache, tokens)
+        self._cache = self._cache[:common]
+        done = common
+        while done < len(tokens):
+            if cancel is not None and cancel.is_set():
+                break
+            if self.prefill_chunk_delay:
+                time.sleep(self.prefill_chunk_delay)
+            done = min(len(tokens), done + PREFILL_CHUNK)
+            self._cache = tokens[:done]
+        return done - common
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
         start = time.monotonic()
         tokens = _tokens(request.prompt)
-        evaluated = self.prefill(request.prompt)
+        evaluated = self._evaluate(tokens, request.cancel, request.cache_key)
         prompt_ms = (time.monotonic() - start) * 1000
         answer = _continue(request.prompt)
         out: list[str] = []
@@ -133,8 +167,64 @@ def _common_prefix(a: list[str], b: list[str]) -> int:
     return n
 
 
+_FAKE_FIX = re.compile(r"fake-fix:\s*(.+?)\s*->\s*(.*?)\s*$")
+_FAKE_ANSWER = re.compile(r"fake-answer:\s*([\w-]+)")
+_USER_BLOCK = re.compile(r"```(\w*)\n(.*?)\n```", re.S)
+
+
+def _chat_answer(prompt: Prompt) -> str:
+    """Answer a chat prompt (code actions) deterministically: repeat the user's last code block,
+    applying the scripted changes written in it as comments, and close the pre-filled fence.
+
+    `fake-fix: OLD -> NEW` replaces OLD by NEW in the code (not in the directive itself);
+    `fake-answer: prose|break|javascript` answers with prose, code that does not parse, or code in
+    another language; a user message asking for a docstring gets one after the first line.
+    """
+    user = assistant = ""
+    role = ""
+    for piece in prompt:
+        if isinstance(piece, Special):
+            continue
+        if piece.startswith("user\n"):
+            role, piece = "user", piece[5:]
+        elif piece.startswith("assistant\n"):
+            role, piece = "assistant", piece[10:]
+        elif piece.startswith("system\n"):
+            role = "system"
+        if role == "user":
+            user += piece
+        elif role == "assistant":
+            assistant += piece
+    blocks = _USER_BLOCK.findall(user)
+    lang, code = blocks[-1] if blocks else ("", "")
+    fixes = [m.groups() for m in map(_FAKE_FIX.search, code.splitlines()) if m]
+    lines = []
+    for line in code.splitlines():
+        head, sep, tail = line.partition("fake-fix:")
+        for old, new in fixes:
+            head = head.replace(old, new)
+        lines.append(head + sep + tail)
+    code = "\n".join(lines)
+    scripted = _FAKE_ANSWER.search(code)
+    mode = scripted.group(1) if scripted else ""
+    if mode == "prose":
+        return "I looked at the code and I think it is correct as written, nothing to change.\n```"
+    if mode == "break":
+        code += "\n    return (((\n"
+    if "Add a docstring" in user and code:
+        first, _, rest = code.partition("\n")
+        indent = len(rest) - len(rest.lstrip()) if rest.strip() else 4
+        code = f'{first}\n{" " * indent}"""Fake docstring."""\n{rest}'
+    if mode == "javascript":
+        code = "function fixed(items) {\n  return items.length;\n}"
+    body = f"{code}\n```\n"
+    return body if assistant.startswith("```") else f"```{lang}\n{body}"
+
+
 def _continue(prompt: Prompt) -> str:
     """The copy model: continue the text before the cursor with what followed it elsewhere."""
+    if any(isinstance(p, Special) and p.name == "<|im_start|>" for p in prompt):
+        return _chat_answer(prompt)
     sections: dict[str, str] = {}
     current = "context"
     for piece in prompt:

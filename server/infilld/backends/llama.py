@@ -5,7 +5,9 @@ created on the owner thread after `initialize` and freed at shutdown. Prompts ar
 ids (special tokens looked up in the vocabulary), because llama-cpp-python's own `suffix=` FIM path
 uses wrong token ids. The KV cache keeps the longest common token prefix of consecutive prompts;
 prompt evaluation runs in small chunks so a cancelled or superseded request stops within one chunk,
-and generation checks cancellation and the deadline after every token.
+and generation checks cancellation and the deadline after every token. Before a prompt for another
+file overwrites the cache, the cache is copied out (llama.cpp's seq-level state API) into a small
+LRU of per-file states, and copied back in when that file's prompts return (see kvstate.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import concurrent.futures
 import contextlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +30,7 @@ from infilld.backends.base import (
     Special,
     StopReason,
 )
+from infilld.backends.kvstate import KVStateStore
 from infilld.config import ModelSettings
 from infilld.errors import BackendError, BackendNotReadyError, ModelLoadError
 
@@ -36,6 +40,12 @@ log = logging.getLogger(__name__)
 # Prompt evaluation chunk: small enough that cancellation is noticed quickly (about 0.25 s of
 # prompt work on a 2-core CPU), large enough to keep the matrix kernels efficient.
 EVAL_CHUNK = 64
+# Background prefill uses smaller chunks: a real request waits for the chunk in flight to finish
+# (about 0.25 s at 32 tokens on 2 cores) before it gets the model thread.
+PREFILL_CHUNK = 32
+# Saved per-file KV states: a few files, and a byte cap (about 12 KB per token for the 0.5B model).
+KV_STATES = 3
+KV_STATE_BYTES = 192 * 1024 * 1024
 # Special tokens that always end generation (Qwen2.5-Coder; see field notes).
 ALWAYS_STOP = (
     "<|endoftext|>",
@@ -83,6 +93,8 @@ class LlamaBackend:
         self._stop_ids: frozenset[int] = frozenset()
         self.gpu_offload = False
         self._by_first_byte: dict[int, list[tuple[int, bytes]]] | None = None
+        self._key: str | None = None  # the file whose prompt the live KV cache holds
+        self.states: KVStateStore[Any] = KVStateStore(KV_STATES, KV_STATE_BYTES)
 
     # -- owner-thread operations (call through submit) --------------------------------------
     def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
@@ -166,10 +178,62 @@ class LlamaBackend:
                 )
         return ids
 
-    def prefill(self, prompt: Prompt) -> int:
-        return self._prefill(self.encode(prompt), None, None)
+    def prefill(
+        self, prompt: Prompt, cancel: threading.Event | None = None, cache_key: str | None = None
+    ) -> int:
+        return self._prefill(self.encode(prompt), cancel, None, cache_key, PREFILL_CHUNK)
 
-    def _prefill(self, ids: list[int], cancel: Any, deadline: float | None) -> int:
+    def _save_state(self) -> tuple[Any, int]:
+        """Copy the live KV cache (sequence 0) out of llama.cpp."""
+        import ctypes
+
+        import llama_cpp
+
+        ctx = self._require()._ctx.ctx
+        size = int(llama_cpp.llama_state_seq_get_size(ctx, 0))
+        buf = (ctypes.c_uint8 * size)()
+        n = int(llama_cpp.llama_state_seq_get_data(ctx, buf, size, 0))
+        return buf, n
+
+    def _restore_state(self, tokens: tuple[object, ...], blob: Any, nbytes: int) -> bool:
+        """Replace the live KV cache with a saved one; False (cache emptied) if llama.cpp refuses."""
+        import llama_cpp
+
+        llm = self._require()
+        read = int(llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, blob, nbytes, 0))
+        if read == 0:
+            log.warning("could not restore a saved KV state; evaluating the prompt instead")
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            llm.n_tokens = 0
+            return False
+        n = len(tokens)
+        llm.input_ids[:n] = tokens
+        llm.n_tokens = n
+        return True
+
+    def _switch_state(self, ids: list[int], cache_key: str | None) -> None:
+        """Save the live cache if `ids` would overwrite another file's, restore a better one."""
+        llm = self._require()
+        live = [int(t) for t in llm._input_ids]
+        found = self.states.switch(self._key, live, cache_key, ids, self._save_state)
+        if found is not None:
+            key, state, common = found
+            t0 = time.monotonic()
+            if self._restore_state(state.tokens, state.blob, state.nbytes):
+                log.debug(
+                    "restored the KV state of %s (%d tokens shared) in %.0f ms",
+                    key, common, (time.monotonic() - t0) * 1000,
+                )  # fmt: skip
+        self._key = cache_key
+
+    def _prefill(
+        self,
+        ids: list[int],
+        cancel: Any,
+        deadline: float | None,
+        cache_key: str | None = None,
+        chunk: int = EVAL_CHUNK,
+    ) -> int:
         """Bring the KV cache to exactly `ids`, reusing the longest common prefix; returns tokens evaluated.
 
         Stops early (keeping what was evaluated, which the next prompt can reuse) when `cancel` is
@@ -179,6 +243,7 @@ class LlamaBackend:
         n_ctx = llm.n_ctx()
         if len(ids) >= n_ctx:
             raise BackendError(f"prompt of {len(ids)} tokens does not fit the context of {n_ctx}")
+        self._switch_state(ids, cache_key)
         cached = llm._input_ids  # tokens currently in the KV cache
         common = 0
         for a, b in zip(cached, ids, strict=False):
@@ -192,12 +257,12 @@ class LlamaBackend:
             llm._ctx.kv_cache_seq_rm(-1, common, -1)
             llm.n_tokens = common
         todo = ids[common:]
-        for i in range(0, len(todo), EVAL_CHUNK):
+        for i in range(0, len(todo), chunk):
             if (cancel is not None and cancel.is_set()) or (
                 deadline is not None and time.monotonic() >= deadline
             ):
                 break
-            llm.eval(todo[i : i + EVAL_CHUNK])
+            llm.eval(todo[i : i + chunk])
         return int(llm.n_tokens) - common
 
     def _vocab_index(self) -> dict[int, list[tuple[int, bytes]]]:
@@ -242,7 +307,7 @@ class LlamaBackend:
             # The engine budgets prompts to fit; if one still does not, keep its end (the cursor).
             log.warning("prompt of %d tokens cut to %d to fit the context", len(ids), room)
             ids = ids[len(ids) - room :]
-        evaluated = self._prefill(ids, request.cancel, request.deadline)
+        evaluated = self._prefill(ids, request.cancel, request.deadline, request.cache_key)
         prompt_ms = (time.monotonic() - start) * 1000
         out: list[int] = []
         text = ""
