@@ -98,7 +98,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from infilld.demo import run_demo
 
-    return run_demo(model=args.model, backend=args.backend)
+    return run_demo(model=args.model, backend=args.backend, server_log=args.server_log)
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -142,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="play a short editing session over LSP and print suggestions")
     p.add_argument("--model", help="model name or path")
     p.add_argument("--backend", choices=["llama", "fake"])
+    p.add_argument("--server-log", help="write the server's log to this file")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("models", help="list, pull and verify models")

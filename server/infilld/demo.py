@@ -43,11 +43,11 @@ def _color(text: str, code: str) -> str:
     return f"\033[{code}m{text}\033[0m"
 
 
-async def _play(model: str | None, backend: str | None) -> int:
+async def _play(model: str | None, backend: str | None, server_log: str | None) -> int:
     with tempfile.TemporaryDirectory(prefix="infilld-demo-") as tmp:
         root = Path(tmp) / "shop-project"
         shutil.copytree(SAMPLE, root)
-        args = ["serve"]
+        args = ["--log-file", server_log, "serve"] if server_log else ["serve"]
         if model:
             args += ["--model", model]
         if backend:
@@ -95,5 +95,7 @@ async def _play(model: str | None, backend: str | None) -> int:
         return 0
 
 
-def run_demo(model: str | None = None, backend: str | None = None) -> int:
-    return asyncio.run(_play(model, backend))
+def run_demo(
+    model: str | None = None, backend: str | None = None, server_log: str | None = None
+) -> int:
+    return asyncio.run(_play(model, backend, server_log))

@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import msgspec
-
+from infilld.engine.prompt import Snippet
 from infilld.index import Symbol, WorkspaceIndex
 from infilld.index.model import ImportSpec
 from infilld.syntax import (
@@ -49,11 +48,9 @@ _MAX_SIBLING_BYTES = 200_000
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
 
-class ContextSnippet(msgspec.Struct, frozen=True):
-    """Text from one other file; `path` is relative to the workspace root, POSIX separators."""
-
-    path: str
-    text: str
+# Text from one other file; `path` is relative to the workspace root, POSIX separators. The
+# prompt layout renders these, so both modules share the one type.
+ContextSnippet = Snippet
 
 
 @dataclass(frozen=True)

@@ -123,11 +123,6 @@ def cut_fim_window(
     )
 
 
-def render_snippets(snippets: Sequence[Snippet]) -> str:
-    """The repository block as one text: each file once, in the given (stable) order."""
-    return "".join(f"{s.path}\n{s.text.rstrip()}\n" for s in snippets)
-
-
 def layout_fim_prompt(
     window: FimWindow,
     *,

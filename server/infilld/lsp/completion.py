@@ -43,6 +43,8 @@ async def suggest(ls: InfilldServer, uri: str, position: types.Position) -> Sugg
     offset = offset_at(text, position, ls.workspace.position_encoding or "utf-16")
     path = uri_to_path(uri) or Path("/untitled") / uri.rsplit("/", 1)[-1]
     root = _workspace_root(ls, path)
+    if ls.repo is not None:
+        ls.repo.note_view(path, text, offset)
     ls.send_status("busy")
     suggestion = None
     try:

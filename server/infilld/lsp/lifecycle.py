@@ -25,11 +25,13 @@ def register(server: InfilldServer) -> None:
     @server.feature(types.INITIALIZED)
     def on_initialized(ls: InfilldServer, _params: types.InitializedParams) -> None:
         ls.start_loading()
+        if ls.settings.context.enable:
+            ls.start_indexing()
 
     @server.feature(types.SHUTDOWN)
     async def on_shutdown(ls: InfilldServer, _params: None) -> None:
         log.info("shutdown requested")
-        await ls.close_backend()
+        await ls.close()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def on_configuration(ls: InfilldServer, params: types.DidChangeConfigurationParams) -> None:
@@ -43,5 +45,9 @@ def register(server: InfilldServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def on_close(ls: InfilldServer, params: types.DidCloseTextDocumentParams) -> None:
         path = uri_to_path(params.text_document.uri)
-        if ls.engine is not None and path is not None:
+        if path is None:
+            return
+        if ls.engine is not None:
             ls.engine.forget(path)
+        if ls.repo is not None:
+            ls.repo.close_buffer(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -21,8 +22,10 @@ from infilld import __version__
 from infilld.backends.base import Backend
 from infilld.backends.factory import create_backend
 from infilld.config import Settings, load_settings
-from infilld.engine.completer import CompletionEngine
+from infilld.engine.completer import CompletionEngine, ContextProvider
+from infilld.engine.repo_context import RepoContext
 from infilld.errors import InfilldError
+from infilld.lsp.convert import uri_to_path
 
 log = logging.getLogger(__name__)
 STATUS_NOTIFICATION = "infilld/status"
@@ -55,6 +58,7 @@ class InfilldServer(LanguageServer):
         self.status_state = "loading"
         self._shown: set[str] = set()
         self._load_task: asyncio.Task[None] | None = None
+        self.repo: RepoContext | None = None
 
     # -- messages to the user ------------------------------------------------------------------
     def show_once(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
@@ -161,9 +165,27 @@ class InfilldServer(LanguageServer):
         self.model_ready.set()
         self.send_status("ready", f"{self.settings.model.name} ready")
 
-    def context_provider(self) -> Any:
+    def start_indexing(self) -> None:
+        """Index every workspace folder in the background (completions never wait for it)."""
+        if self.repo is None:
+            self.repo = RepoContext(self.settings.context)
+        roots = [uri_to_path(f.uri) for f in self.workspace.folders.values()]
+        if not roots and self.workspace.root_path:
+            roots = [Path(self.workspace.root_path)]
+        for root in roots:
+            if root is not None:
+                self.repo.add_folder(root)
+
+    def context_provider(self) -> ContextProvider | None:
         """Repository context for completions (None: file-level prompts only)."""
-        return None
+        return self.repo.provide if self.repo is not None else None
+
+    async def close(self) -> None:
+        """Shutdown: free the model and stop watching the workspace."""
+        await self.close_backend()
+        repo, self.repo = self.repo, None
+        if repo is not None:
+            await asyncio.to_thread(repo.close)
 
     async def close_backend(self) -> None:
         backend, self.backend, self.engine = self.backend, None, None
@@ -174,9 +196,10 @@ class InfilldServer(LanguageServer):
 
 def create_server(base_settings: Settings | None = None) -> InfilldServer:
     """A server with every feature registered."""
-    from infilld.lsp import completion, lifecycle
+    from infilld.lsp import actions, completion, lifecycle
 
     server = InfilldServer(base_settings)
     lifecycle.register(server)
     completion.register(server)
+    actions.register(server)
     return server
