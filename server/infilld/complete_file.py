@@ -8,6 +8,7 @@ from pathlib import Path
 from infilld.backends.factory import create_backend
 from infilld.config import Settings
 from infilld.engine.completer import CompletionEngine, CompletionRequest, Suggestion
+from infilld.engine.repo_context import RepoContext
 from infilld.errors import DocumentError
 
 
@@ -33,11 +34,20 @@ def complete_file(
     backend = create_backend(settings.model)
     try:
         backend.submit(backend.load).result()
-        engine = CompletionEngine(backend, settings)
+        repo = None
+        if workspace is not None and settings.context.enable:
+            repo = RepoContext(settings.context)
+            repo.add_folder(workspace)
+            repo.ready.wait()  # a one-shot command can wait for the index; the server never does
+        engine = CompletionEngine(backend, settings, repo.provide if repo else None)
         req = CompletionRequest(
             path=file.resolve(), text=text, offset=offset,
             workspace_root=workspace.resolve() if workspace else None,
         )  # fmt: skip
-        return asyncio.run(engine.complete(req))
+        try:
+            return asyncio.run(engine.complete(req))
+        finally:
+            if repo is not None:
+                repo.close()
     finally:
         backend.close()
