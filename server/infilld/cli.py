@@ -107,6 +107,12 @@ def cmd_models(args: argparse.Namespace) -> int:
     return models_command(args)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from infilld.bench import run_bench
+
+    return run_bench(args)
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from infilld.config import settings_json_schema, vscode_configuration_properties
 
@@ -157,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     q = msub.add_parser("path", help="print the path of a model file")
     q.add_argument("name")
     p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("bench", help="benchmarks (`infilld bench quality --help`)")
+    p.add_argument("kind", choices=["quality"], help="which benchmark")
+    p.add_argument("bench_args", nargs=argparse.REMAINDER, help="the benchmark's own options")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("schema", help="print the settings JSON Schema")
     p.add_argument("--vscode", action="store_true", help="as VS Code configuration properties")

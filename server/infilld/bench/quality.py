@@ -1,0 +1,469 @@
+"""`infilld bench quality`: does repository context make line completions right more often?
+
+For each repository it mines line-completion tasks (bench/tasks.py: finish a line that uses a
+symbol defined in another file, with the answer removed from the buffer), then runs the real
+completion engine on every task once per context mode, all at the same token budget:
+
+  none     file-level FIM only (no repository block)
+  ring     a llama.vscode-like ring of 64-line chunks from recently opened files (bench/ring.py)
+  infilld  engine/context.select_context over the workspace index (given the same recent chunks
+           as "recently viewed regions", so both modes know the same editor session)
+
+Each mode runs over all tasks in (file, line) order with one engine, as an editor would send
+them, so the KV-cache reuse a mode earns within a file shows in its latency. The model is loaded
+once and shared by the modes; decoding is greedy. Scores are defined in bench/metrics.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import msgspec
+
+from infilld.backends.base import Backend
+from infilld.bench.metrics import score
+from infilld.bench.repos import default_cache, fetch_repo, load_repos, repo_dir
+from infilld.bench.ring import Chunk, fill_ring, pick_chunks, recent_files, snippet_cost
+from infilld.bench.tasks import LineTask, extract_tasks
+from infilld.config import DEFAULT_MODEL, Settings, load_settings
+from infilld.engine.completer import CompletionEngine, CompletionRequest, ContextProvider
+from infilld.engine.context import select_context
+from infilld.engine.prompt import Snippet
+from infilld.errors import InfilldError
+from infilld.index import WorkspaceIndex
+
+MODES = ("none", "ring", "infilld", "infilld-norecent")
+DEFAULT_MODES = ("none", "ring", "infilld")
+
+
+class TaskResult(msgspec.Struct, kw_only=True):
+    repo: str
+    mode: str
+    path: str
+    line: int  # 1-based, as editors show it
+    symbol: str
+    truth: str
+    suggestion: str
+    exact: bool
+    edit_similarity: float
+    identifier_f1: float
+    first_identifier: bool
+    latency_ms: float
+    prompt_tokens: int
+    evaluated_tokens: int
+    generated_tokens: int
+    context_tokens: int
+    stop_reason: str
+
+
+class Summary(msgspec.Struct, kw_only=True):
+    repo: str
+    mode: str
+    tasks: int
+    exact: float
+    edit_similarity: float
+    identifier_f1: float
+    first_identifier: float
+    latency_ms_median: float
+    latency_ms_mean: float
+    prompt_tokens_mean: float
+    evaluated_tokens_mean: float
+    context_tokens_mean: float
+
+
+class Repo(msgspec.Struct):
+    name: str
+    root: Path
+    split: str = "adhoc"
+
+
+def summarize(repo: str, mode: str, results: Sequence[TaskResult]) -> Summary:
+    n = len(results)
+
+    def mean(values: Sequence[float]) -> float:
+        return statistics.fmean(values) if values else 0.0
+
+    latencies = [r.latency_ms for r in results]
+    return Summary(
+        repo=repo,
+        mode=mode,
+        tasks=n,
+        exact=mean([float(r.exact) for r in results]),
+        edit_similarity=mean([r.edit_similarity for r in results]),
+        identifier_f1=mean([r.identifier_f1 for r in results]),
+        first_identifier=mean([float(r.first_identifier) for r in results]),
+        latency_ms_median=statistics.median(latencies) if latencies else 0.0,
+        latency_ms_mean=mean(latencies),
+        prompt_tokens_mean=mean([float(r.prompt_tokens) for r in results]),
+        evaluated_tokens_mean=mean([float(r.evaluated_tokens) for r in results]),
+        context_tokens_mean=mean([float(r.context_tokens) for r in results]),
+    )
+
+
+# ------------------------------------------------------------------------------ context modes
+
+
+class _Session:
+    """The simulated editor session of one repository: recently opened files per current file."""
+
+    def __init__(self, index: WorkspaceIndex, seed: int) -> None:
+        self.index = index
+        self.seed = seed
+        self._chunks: dict[str, list[Chunk]] = {}
+
+    def chunks(self, rel: str) -> list[Chunk]:
+        """Recent chunks for `rel`, newest first (computed once per file: the session is fixed)."""
+        if rel not in self._chunks:
+            files = recent_files(self.index, rel, seed=self.seed)
+            self._chunks[rel] = pick_chunks(self.index, rel, files, seed=self.seed)
+        return self._chunks[rel]
+
+
+def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProvider | None:
+    """The engine's context provider for `mode`; `spent[0]` receives the tokens it used."""
+    index = session.index
+    if mode == "none":
+        return None
+
+    def record(snippets: list[Snippet], count_tokens: Callable[[str], int]) -> list[Snippet]:
+        spent[0] = sum(snippet_cost(s.path, s.text, count_tokens) for s in snippets)
+        return snippets
+
+    def ring(
+        path: Path, text: str, offset: int, budget: int, count_tokens: Callable[[str], int]
+    ) -> list[Snippet]:
+        rel = index.relpath(path) or path.name
+        chosen = fill_ring(session.chunks(rel), budget, count_tokens)
+        return record([Snippet(path=c.path, text=c.text) for c in chosen], count_tokens)
+
+    def infilld(
+        path: Path, text: str, offset: int, budget: int, count_tokens: Callable[[str], int]
+    ) -> list[Snippet]:
+        rel = index.relpath(path) or path.name
+        recent = (
+            [(index.abspath(c.path), c.text) for c in session.chunks(rel)]
+            if mode == "infilld"
+            else []
+        )
+        found = select_context(
+            index, path, text, offset, budget_tokens=budget, count_tokens=count_tokens,
+            recent=recent,
+        )  # fmt: skip
+        return record([Snippet(path=s.path, text=s.text) for s in found], count_tokens)
+
+    if mode == "ring":
+        return ring
+    if mode in ("infilld", "infilld-norecent"):
+        return infilld
+    raise InfilldError(f"unknown context mode {mode!r}; choose from {', '.join(MODES)}")
+
+
+# ------------------------------------------------------------------------------ running
+
+
+async def run_mode(
+    repo: str,
+    root: Path,
+    index: WorkspaceIndex,
+    tasks: Sequence[LineTask],
+    mode: str,
+    backend: Backend,
+    settings: Settings,
+    session: _Session,
+    progress: Callable[[TaskResult, int, int], None] | None = None,
+) -> list[TaskResult]:
+    """Every task through one engine with `mode`'s context provider."""
+    spent = [0]
+    engine = CompletionEngine(backend, settings, make_provider(mode, session, spent))
+    results: list[TaskResult] = []
+    for i, task in enumerate(tasks):
+        path = index.abspath(task.path)
+        # The index must see the buffer without the answer, as it would see an editor's buffer.
+        index.update_buffer(path, task.buffer)
+        engine.forget(path)  # no typed-through cache hits between tasks
+        engine.last = None
+        spent[0] = 0
+        start = time.monotonic()
+        try:
+            got = await engine.complete(
+                CompletionRequest(
+                    path=path, text=task.buffer, offset=task.offset, workspace_root=root
+                )
+            )
+        finally:
+            index.close_buffer(path)
+        latency = (time.monotonic() - start) * 1000
+        last = engine.last
+        text = got.text if got is not None else ""
+        s = score(text, task.truth)
+        result = TaskResult(
+            repo=repo,
+            mode=mode,
+            path=task.path,
+            line=task.line + 1,
+            symbol=task.symbol,
+            truth=task.truth,
+            suggestion=text,
+            exact=s.exact,
+            edit_similarity=s.edit_similarity,
+            identifier_f1=s.identifier_f1,
+            first_identifier=s.first_identifier,
+            latency_ms=latency,
+            prompt_tokens=last.prompt_tokens if last else 0,
+            evaluated_tokens=last.evaluated_tokens if last else 0,
+            generated_tokens=last.generated_tokens if last else 0,
+            context_tokens=spent[0],
+            stop_reason=last.stop_reason if last else "none",
+        )
+        results.append(result)
+        if progress is not None:
+            progress(result, i + 1, len(tasks))
+    return results
+
+
+def bench_settings(*, model: str, backend: str, budget: int, threads: int | None) -> Settings:
+    """Engine settings for the benchmark: the defaults, except that a line is asked for (single-
+    line post-processing), the budget is the one under test, and no deadline cuts a slow prompt
+    short (this measures quality; latency is reported, not enforced)."""
+    raw: dict[str, object] = {
+        "model": {"name": model, "backend": backend, **({"threads": threads} if threads else {})},
+        "completion": {"multiline": "never", "timeoutMs": 600_000, "maxTokens": 64},
+        "context": {"enable": True, "budgetTokens": budget},
+    }
+    settings, problems = load_settings(raw)
+    if problems:
+        raise InfilldError("; ".join(problems))
+    return settings
+
+
+def markdown_table(summaries: Sequence[Summary]) -> str:
+    head = (
+        "| repo | mode | tasks | exact | edit sim | ident F1 | first ident | latency p50 ms "
+        "| latency mean ms | prompt tok | context tok |\n"
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
+    )
+    rows = [
+        f"| {s.repo} | {s.mode} | {s.tasks} | {s.exact:.1%} | {s.edit_similarity:.3f} "
+        f"| {s.identifier_f1:.3f} | {s.first_identifier:.1%} | {s.latency_ms_median:.0f} "
+        f"| {s.latency_ms_mean:.0f} | {s.prompt_tokens_mean:.0f} | {s.context_tokens_mean:.0f} |"
+        for s in summaries
+    ]
+    return head + "\n".join(rows) + "\n"
+
+
+METRICS_NOTE = (
+    "exact: the suggestion's first line equals the rest of the line (whitespace-trimmed). "
+    "edit sim: difflib ratio of the two first lines. ident F1: F1 of the identifiers (keywords "
+    "left out, repeats counted) of the two first lines. first ident: the suggestion's first "
+    "identifier is the cross-file symbol the task was built on. latency: wall time per request, "
+    "prompt evaluation included (KV cache reused within a file). prompt tok: tokens in the "
+    "prompt; context tok: tokens of repository context in it (budgeted)."
+)
+
+
+def ratios(summaries: Sequence[Summary], repo: str) -> str:
+    by_mode = {s.mode: s for s in summaries if s.repo == repo}
+    base = by_mode.get("none")
+    parts = []
+    for mode in ("ring", "infilld", "infilld-norecent"):
+        s = by_mode.get(mode)
+        if s is None or base is None:
+            continue
+        ratio = f"{s.exact / base.exact:.2f}x" if base.exact else "n/a (none scored 0)"
+        parts.append(f"{mode}/none exact = {ratio}")
+    return f"{repo}: " + ", ".join(parts) if parts else ""
+
+
+def _repos_from_args(args: argparse.Namespace) -> list[Repo]:
+    repos: list[Repo] = []
+    cache = Path(args.cache) if args.cache else default_cache()
+    if args.set or args.fetch:
+        for entry in load_repos():
+            if args.set not in (None, "all") and entry.split != args.set:
+                continue
+            if args.fetch:
+                print(f"fetching {entry.name} {entry.version} ...", file=sys.stderr)
+                root = fetch_repo(entry, cache)
+            else:
+                root = repo_dir(entry, cache)
+                if not root.is_dir():
+                    raise InfilldError(
+                        f"{entry.name} {entry.version} is not fetched yet; "
+                        "run `infilld bench quality --fetch`"
+                    )
+            if args.set:
+                repos.append(Repo(entry.name, root, entry.split))
+    for d in args.repo or []:
+        root = Path(d).resolve()
+        if not root.is_dir():
+            raise InfilldError(f"--repo {d}: not a directory")
+        name = f"{root.parent.name}/{root.name}" if root.name in {"src", "lib"} else root.name
+        repos.append(Repo(name, root))
+    return repos
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="infilld bench quality",
+        description="Exact match, edit similarity and identifier match of line completions with "
+        "no context, a llama.vscode-like ring and infilld's repository context, at one budget.",
+    )
+    add_arguments(p)
+    return p
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repo", action="append", help="repository folder (repeatable)")
+    p.add_argument(
+        "--set",
+        choices=["dev", "heldout", "all"],
+        help="run the repositories of quality_repos.toml in this split",
+    )
+    p.add_argument(
+        "--fetch", action="store_true", help="download and unpack quality_repos.toml's repositories"
+    )
+    p.add_argument(
+        "--cache", help="where fetched repositories live (default ~/.cache/infilld/bench-repos)"
+    )
+    p.add_argument("--tasks", type=int, default=40, help="tasks per repository (default 40)")
+    p.add_argument("--per-file", type=int, default=3, help="most tasks per file (default 3)")
+    p.add_argument(
+        "--budget", type=int, default=768, help="context tokens per prompt (default 768)"
+    )
+    p.add_argument(
+        "--modes", default=",".join(DEFAULT_MODES), help=f"comma list of {', '.join(MODES)}"
+    )
+    p.add_argument(
+        "--model", default=DEFAULT_MODEL, help=f"model name or GGUF path (default {DEFAULT_MODEL})"
+    )
+    p.add_argument("--backend", choices=["llama", "fake"], default="llama")
+    p.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
+    p.add_argument("--seed", type=int, default=0, help="task sampling seed (default 0)")
+    p.add_argument("--json", dest="json_out", help="write per-task results and summaries here")
+    p.add_argument("--quiet", action="store_true", help="no per-task progress on stderr")
+
+
+def run_quality(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    for m in modes:
+        if m not in MODES:
+            raise InfilldError(f"unknown mode {m!r}; choose from {', '.join(MODES)}")
+    repos = _repos_from_args(args)
+    if not repos:
+        if args.fetch:
+            return 0
+        raise InfilldError("no repositories: pass --repo DIR or --set dev|heldout|all")
+    settings = bench_settings(
+        model=args.model, backend=args.backend, budget=args.budget, threads=args.threads
+    )
+    command = "infilld bench quality " + " ".join(
+        shlex.quote(a) for a in (argv if argv is not None else sys.argv[3:])
+    )
+    return asyncio.run(_run(args, repos, modes, settings, command))
+
+
+async def _run(
+    args: argparse.Namespace, repos: list[Repo], modes: list[str], settings: Settings, command: str
+) -> int:
+    from infilld.backends.factory import create_backend
+
+    backend = create_backend(settings.model)
+    await asyncio.wrap_future(backend.submit(lambda: backend.load(None)))
+    all_results: list[TaskResult] = []
+    summaries: list[Summary] = []
+
+    def progress(r: TaskResult, i: int, n: int) -> None:
+        if not args.quiet:
+            mark = "=" if r.exact else "x"
+            print(
+                f"[{r.repo} {r.mode} {i}/{n}] {mark} {r.latency_ms:6.0f} ms "
+                f"prompt={r.prompt_tokens} ctx={r.context_tokens} {r.path}:{r.line} "
+                f"want {r.truth[:50]!r} got {r.suggestion.split(chr(10))[0][:50]!r}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def dump() -> None:
+        if args.json_out:
+            payload = {
+                "command": command,
+                "settings": msgspec.to_builtins(settings),
+                "repos": [{"name": r.name, "root": str(r.root), "split": r.split} for r in repos],
+                "summaries": msgspec.to_builtins(summaries),
+                "results": msgspec.to_builtins(all_results),
+            }
+            Path(args.json_out).write_text(json.dumps(payload, indent=1), encoding="utf-8")
+
+    try:
+        for repo in repos:
+            with tempfile.TemporaryDirectory(prefix="infilld-bench-index-") as cache_dir:
+                # A fresh index per run: nothing persisted from another run can leak in.
+                index = WorkspaceIndex(repo.root, cache_dir=Path(cache_dir))
+                index.build()
+                tasks = extract_tasks(
+                    index, per_repo=args.tasks, per_file=args.per_file, seed=args.seed
+                )
+                print(
+                    f"{repo.name}: {len(index.files())} files, {len(tasks)} tasks", file=sys.stderr
+                )
+                session = _Session(index, args.seed)
+                for mode in modes:
+                    results = await run_mode(
+                        repo.name,
+                        repo.root,
+                        index,
+                        tasks,
+                        mode,
+                        backend,
+                        settings,
+                        session,
+                        progress,
+                    )
+                    all_results.extend(results)
+                    summaries.append(summarize(repo.name, mode, results))
+                    dump()
+                index.close()
+    finally:
+        backend.close()
+    if len(repos) > 1:
+        for mode in modes:
+            summaries.append(summarize("all", mode, [r for r in all_results if r.mode == mode]))
+    dump()
+    print(f"\nCommand: `{command}`  (model {settings.model.name}, budget {args.budget} tokens)\n")
+    print(markdown_table(summaries))
+    for repo_name in [*(r.name for r in repos), *(["all"] if len(repos) > 1 else [])]:
+        line = ratios(summaries, repo_name)
+        if line:
+            print(f"- {line}")
+    print(f"\n{METRICS_NOTE}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for `infilld bench quality ARGS` (argv without the `bench quality` words)."""
+    args = build_parser().parse_args(list(argv) if argv is not None else None)
+    return run_quality(args, argv)
+
+
+__all__ = [
+    "MODES",
+    "Summary",
+    "TaskResult",
+    "add_arguments",
+    "bench_settings",
+    "main",
+    "make_provider",
+    "markdown_table",
+    "run_mode",
+    "run_quality",
+    "summarize",
+]
