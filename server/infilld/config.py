@@ -82,12 +82,33 @@ class ContextSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=True
     )
 
 
+class ActionsSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
+    """Code actions ("Fix this", "Add docstring", ...) whose edit the model computes when chosen."""
+
+    enable: Annotated[bool, _doc("Offer model-backed code actions.")] = True
+    timeout_ms: Annotated[
+        int, _doc("Wall-clock cap for computing one action's edit.", ge=1000, le=600_000)
+    ] = 120_000
+    max_tokens: Annotated[int, _doc("Most tokens the model writes per action.", ge=16, le=4096)] = (
+        1024
+    )
+    max_region_lines: Annotated[
+        int,
+        _doc(
+            "Largest enclosing function sent whole; larger ones are cut to lines around the problem.",
+            ge=5,
+            le=400,
+        ),
+    ] = 80
+
+
 class Settings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
     """All infilld settings (the `infilld` section of the editor's configuration)."""
 
     model: ModelSettings = msgspec.field(default_factory=ModelSettings)
     completion: CompletionSettings = msgspec.field(default_factory=CompletionSettings)
     context: ContextSettings = msgspec.field(default_factory=ContextSettings)
+    actions: ActionsSettings = msgspec.field(default_factory=ActionsSettings)
     log_level: Annotated[
         Literal["debug", "info", "warning", "error"], _doc("Server log level (logs go to stderr).")
     ] = "info"
