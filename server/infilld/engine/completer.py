@@ -4,6 +4,11 @@ It owns the per-file prompt anchors (see prompt.py), a suggestion cache that ans
 suggestions without the model, and the "newest request wins" rule: a request cancels the generation
 of the one before it at the next token. Model work runs on the backend's owner thread; this class
 is used from the asyncio event loop.
+
+Latency work beyond that (see speed.py): an adaptive debounce from the typing rhythm; background
+prefill of the prompt when a file is opened or the user pauses, which any real request cancels;
+a speculative prefetch of the next suggestion once one is accepted, which the request for that
+position joins instead of starting over; per-request stats for `infilld/stats`.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 
 import msgspec
@@ -21,7 +26,22 @@ import msgspec
 from infilld.backends.base import Backend, GenerationRequest, PromptPiece, StopReason
 from infilld.config import Settings
 from infilld.engine.postprocess import CursorContext, cursor_context, is_complete, postprocess
-from infilld.engine.prompt import Anchor, Snippet, choose_anchor, cut_fim_window, layout_fim_prompt
+from infilld.engine.prompt import (
+    FIM_PREFIX,
+    Anchor,
+    FimWindow,
+    Snippet,
+    choose_anchor,
+    cut_fim_window,
+    layout_fim_prompt,
+)
+from infilld.engine.speed import (
+    AdaptiveDebounce,
+    EngineStats,
+    RequestStat,
+    Served,
+    accepted_suggestion,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +64,7 @@ class Suggestion(msgspec.Struct, kw_only=True):
     evaluated_tokens: int = 0
     generated_tokens: int = 0
     stop_reason: str = ""
+    generation_ms: float = 0.0  # time spent generating (after the prompt), for tokens/s
 
 
 class _CacheEntry(msgspec.Struct):
@@ -68,6 +89,21 @@ class CompletionEngine:
         self._cache_size = cache_size
         self._active: threading.Event | None = None
         self.last: Suggestion | None = None
+        self.debounce = AdaptiveDebounce()
+        self.stats = EngineStats()
+        self.prefetch_enabled = True
+        # Quiet time after an edit before the prompt at the cursor is prefilled in the background.
+        self.pause_prefill_s = 0.15
+        self._served: dict[Path, Served] = {}  # the last suggestion shown per file
+        self._cursors: dict[Path, int] = {}  # the last known cursor per file
+        self._prefill_cancel: threading.Event | None = None
+        self._prefill_timer: asyncio.TimerHandle | None = None
+        self._last_request_at = 0.0
+        # The running speculative prefetch: (path, text before, text after) and its task.
+        self._speculative: tuple[tuple[Path, str, str], asyncio.Task[Suggestion | None]] | None = (
+            None
+        )
+        self.background: set[asyncio.Task[object]] = set()
 
     # -- cache -------------------------------------------------------------------------------
     def _from_cache(self, req: CompletionRequest) -> str | None:
@@ -93,12 +129,144 @@ class CompletionEngine:
     def forget(self, path: Path) -> None:
         self._cache.pop(path, None)
         self._anchors.pop(path, None)
+        self._served.pop(path, None)
+        self._cursors.pop(path, None)
+
+    # -- background work -----------------------------------------------------------------------
+    def note_edit(self, req: CompletionRequest) -> None:
+        """An edit arrived (`req.offset` is the cursor after it): feed the typing rhythm, detect an
+        accepted suggestion (prefetch the next one), and arm the pause prefill."""
+        now = time.monotonic()
+        self.debounce.keystroke(now)
+        self._cursors[req.path] = req.offset
+        served = self._served.get(req.path)
+        if served is not None and accepted_suggestion(served, req.text, req.offset):
+            del self._served[req.path]
+            self.stats.accepts += 1
+            if self.prefetch_enabled:
+                self._spawn(self._prefetch(req))
+                return
+        self.schedule_prefill(req, self.pause_prefill_s)
+
+    def note_open(self, req: CompletionRequest) -> None:
+        """A file was opened: prefill its prompt at the last known cursor, or the prompt's head
+        (repository context and file header) when the cursor is not known yet."""
+        cursor = self._cursors.get(req.path)
+        if cursor is not None:
+            req = msgspec.structs.replace(req, offset=min(cursor, len(req.text)))
+        self.schedule_prefill(req, 0.0, head_only=cursor is None)
+
+    def schedule_prefill(
+        self, req: CompletionRequest, delay_s: float, *, head_only: bool = False
+    ) -> None:
+        """Prefill after `delay_s` unless a newer edit or any request comes first."""
+        if self._prefill_timer is not None:
+            self._prefill_timer.cancel()
+        armed = time.monotonic()
+
+        def fire() -> None:
+            self._prefill_timer = None
+            if self._active is None and self._last_request_at < armed:
+                self._spawn(self.prefill(req, head_only=head_only))
+
+        self._prefill_timer = asyncio.get_running_loop().call_later(delay_s, fire)
+
+    async def prefill(self, req: CompletionRequest, *, head_only: bool = False) -> int:
+        """Evaluate the prompt for `req` into the KV cache without generating; any real request
+        cancels it between chunks. Returns the tokens evaluated."""
+        if self._active is not None:
+            return 0  # a real request is running: it is doing this work already
+        if self._prefill_cancel is not None:
+            self._prefill_cancel.set()
+        cancel = threading.Event()
+        self._prefill_cancel = cancel
+        snippets = await self._snippets(req)
+        if cancel.is_set():
+            return 0
+        if head_only:
+            empty = FimWindow(before="", after_anchor="", suffix="", anchor=Anchor(0, ""))
+            rel = _relative(req.path, req.workspace_root)
+            repo = req.workspace_root.name if req.workspace_root else None
+            prompt = list(layout_fim_prompt(empty, path=rel, repo_name=repo, snippets=snippets))
+            prompt = prompt[: prompt.index(FIM_PREFIX) + 1]
+        else:
+            prompt = self._layout(req, snippets)
+        backend = self.backend
+        future = backend.submit(lambda: backend.prefill(prompt, cancel, str(req.path)))
+        try:
+            evaluated = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
+        finally:
+            if self._prefill_cancel is cancel:
+                self._prefill_cancel = None
+        self.stats.prefills += 1
+        self.stats.prefill_tokens += evaluated
+        log.debug("prefilled %s:%d: %d tokens", req.path.name, req.offset, evaluated)
+        return evaluated
+
+    async def _prefetch(self, req: CompletionRequest) -> Suggestion | None:
+        """Compute the suggestion after an accepted one before the editor asks; the result lands
+        in the suggestion cache, and a request for this position meanwhile joins this task."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._speculative = (_state_key(req), task)
+        self.stats.prefetches += 1
+        try:
+            return await self.complete(req, speculative=True)
+        finally:
+            if self._speculative is not None and self._speculative[1] is task:
+                self._speculative = None
+
+    def _spawn(self, coro: Coroutine[object, object, object]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self.background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[object]) -> None:
+        self.background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background completion work failed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait for scheduled and running background work (tests, benchmarks)."""
+        while self._prefill_timer is not None or self.background:
+            if self.background:
+                await asyncio.gather(*list(self.background), return_exceptions=True)
+            else:
+                await asyncio.sleep(0.01)
+
+    def stats_snapshot(self) -> dict[str, object]:
+        snap = self.stats.snapshot()
+        states = getattr(self.backend, "states", None)
+        if states is not None:
+            snap["kvStates"] = {"saved": len(states), "bytes": states.nbytes,
+                                "saves": states.saves, "restores": states.restores}  # fmt: skip
+        return snap
 
     # -- completion ----------------------------------------------------------------------------
-    async def complete(self, req: CompletionRequest) -> Suggestion | None:
-        """Suggest text for the cursor, or None. Cancelling the awaiting task stops the model."""
+    async def complete(
+        self, req: CompletionRequest, *, speculative: bool = False
+    ) -> Suggestion | None:
+        """Suggest text for the cursor, or None. Cancelling the awaiting task stops the model.
+
+        `speculative`: a background prefetch (not shown to anyone yet; not counted in the stats).
+        """
         start = time.monotonic()
         cfg = self.settings.completion
+        if not speculative:
+            self._last_request_at = start
+            self._cursors[req.path] = req.offset
+            if self._prefill_cancel is not None:
+                self._prefill_cancel.set()  # a real request never waits for background prefill
+            spec = self._speculative
+            if spec is not None and not spec[1].done() and spec[0] == _state_key(req):
+                # The prefetch started on acceptance is computing exactly this: wait for it.
+                joined = await asyncio.shield(spec[1])
+                if joined is None:
+                    return None
+                return self._served_now(req, joined.text, start, "prefetch")
         if self._active is not None:
             self._active.set()  # newest request wins
         cancel = threading.Event()
@@ -106,22 +274,28 @@ class CompletionEngine:
         ctx = cursor_context(req.text, req.offset, mode=cfg.multiline, max_lines=cfg.max_lines)
         cached = self._from_cache(req)
         if cached is not None:
-            s = Suggestion(
-                text=cached, latency_ms=(time.monotonic() - start) * 1000, source="cache"
-            )
-            self.last = s
-            return s
-        snippets: Sequence[Snippet] = ()
-        ctx_cfg = self.settings.context
-        if self.context_provider is not None and ctx_cfg.enable and ctx_cfg.budget_tokens > 0:
-            provider = self.context_provider
-            try:
-                snippets = await asyncio.to_thread(
-                    provider, req.path, req.text, req.offset, ctx_cfg.budget_tokens,
-                    self.backend.count_tokens,
-                )  # fmt: skip
-            except Exception:  # context is an optimisation: never fail a completion over it
-                log.exception("context selection failed for %s", req.path)
+            if self._active is cancel:
+                self._active = None
+            return self._served_now(req, cached, start, "cache")
+        try:
+            if not speculative:
+                wait = self.debounce.delay(start)
+                if wait > 0:
+                    # A short wait while the user types fast; the next keystroke's request (or a
+                    # $/cancelRequest, which cancels this task) ends it before any model work.
+                    await asyncio.sleep(wait)
+                    if cancel.is_set():
+                        self.stats.superseded_in_debounce += 1
+                        return None
+            snippets = await self._snippets(req)
+        except asyncio.CancelledError:
+            cancel.set()  # $/cancelRequest during the wait
+            raise
+        finally:
+            if self._active is cancel and cancel.is_set():
+                self._active = None
+        if cancel.is_set():
+            return None
         prompt = self._layout(req, snippets)
         gen = GenerationRequest(
             prompt=prompt,
@@ -131,6 +305,7 @@ class CompletionEngine:
             deadline=start + cfg.timeout_ms / 1000,
             cancel=cancel,
             should_stop=lambda text: is_complete(text, ctx),
+            cache_key=str(req.path),
         )
         future = self.backend.submit(lambda: self.backend.generate(gen))
         try:
@@ -142,6 +317,7 @@ class CompletionEngine:
             if self._active is cancel:
                 self._active = None
         if result.stop_reason is StopReason.CANCELLED:
+            self.stats.cancelled += 1
             return None
         truncated = result.stop_reason in (StopReason.DEADLINE, StopReason.MAX_TOKENS)
         text = postprocess(result.text, ctx, truncated=truncated)
@@ -153,16 +329,54 @@ class CompletionEngine:
             evaluated_tokens=result.evaluated_tokens,
             generated_tokens=result.generated_tokens,
             stop_reason=result.stop_reason.value,
+            generation_ms=max(0.0, result.total_ms - result.prompt_ms),
         )
         log.info(
             "completion %s:%d %.0f ms prompt=%d evaluated=%d generated=%d stop=%s -> %r",
             req.path.name, req.offset, s.latency_ms, s.prompt_tokens, s.evaluated_tokens,
             s.generated_tokens, s.stop_reason, text[:80],
         )  # fmt: skip
-        self.last = s
+        if not speculative:
+            self.last = s
+            self.stats.add(
+                RequestStat(
+                    latency_ms=s.latency_ms, source="model", prompt_tokens=s.prompt_tokens,
+                    evaluated_tokens=s.evaluated_tokens, generated_tokens=s.generated_tokens,
+                    generation_ms=s.generation_ms,
+                )
+            )  # fmt: skip
         if text:
             self._remember(req, text)
+            if not speculative:
+                self._served[req.path] = Served(
+                    req.text[: req.offset], req.text[req.offset :], text
+                )
         return s if text else None
+
+    def _served_now(
+        self, req: CompletionRequest, text: str, start: float, source: str
+    ) -> Suggestion:
+        """A suggestion answered without new model work (cache or a joined prefetch)."""
+        s = Suggestion(text=text, latency_ms=(time.monotonic() - start) * 1000, source=source)
+        self.last = s
+        self.stats.add(RequestStat(latency_ms=s.latency_ms, source=source))
+        self._served[req.path] = Served(req.text[: req.offset], req.text[req.offset :], text)
+        return s
+
+    async def _snippets(self, req: CompletionRequest) -> Sequence[Snippet]:
+        """Repository context for the request (empty when disabled or failing)."""
+        ctx_cfg = self.settings.context
+        if self.context_provider is None or not ctx_cfg.enable or ctx_cfg.budget_tokens <= 0:
+            return ()
+        provider = self.context_provider
+        try:
+            return await asyncio.to_thread(
+                provider, req.path, req.text, req.offset, ctx_cfg.budget_tokens,
+                self.backend.count_tokens,
+            )  # fmt: skip
+        except Exception:  # context is an optimisation: never fail a completion over it
+            log.exception("context selection failed for %s", req.path)
+            return ()
 
     def _layout(self, req: CompletionRequest, snippets: Sequence[Snippet]) -> list[PromptPiece]:
         cfg = self.settings.completion
@@ -176,6 +390,10 @@ class CompletionEngine:
         rel = _relative(req.path, req.workspace_root)
         repo = req.workspace_root.name if req.workspace_root else None
         return list(layout_fim_prompt(window, path=rel, repo_name=repo, snippets=snippets))
+
+
+def _state_key(req: CompletionRequest) -> tuple[Path, str, str]:
+    return (req.path, req.text[: req.offset], req.text[req.offset :])
 
 
 def _relative(path: Path, root: Path | None) -> str:
