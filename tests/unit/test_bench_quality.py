@@ -1,0 +1,293 @@
+"""The quality benchmark's parts on a tiny repository with the fake backend: task extraction (no
+leaked answer, only cross-file symbols, determinism, caps), the metrics, the ring's budget, and a
+whole run of every mode."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from infilld.backends.fake import FakeBackend
+from infilld.bench import metrics, quality
+from infilld.bench.quality import _Session, bench_settings, markdown_table, run_mode, summarize
+from infilld.bench.ring import Chunk, fill_ring, pick_chunks, recent_files, snippet_cost
+from infilld.bench.tasks import candidate_tasks, extract_tasks
+from infilld.engine.context import select_context
+from infilld.index import WorkspaceIndex
+
+MODELS = '''\
+"""Prices and totals."""
+
+
+class Price:
+    def __init__(self, amount: float, currency: str) -> None:
+        self.amount = amount
+        self.currency = currency
+
+
+def total(prices: list[Price]) -> float:
+    return sum(p.amount for p in prices)
+
+
+def unused_helper(value: int) -> int:
+    return value * 2
+
+
+DEFAULT_CURRENCY = "EUR"
+'''
+
+REPORT = '''\
+"""A report over prices."""
+
+from shop.models import DEFAULT_CURRENCY, Price, total
+
+
+def local_format(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def build_report(amounts: list[float]) -> str:
+    prices = [Price(a, DEFAULT_CURRENCY) for a in amounts]
+    # Price objects are summed with total() below
+    overall = total(prices)
+    text = local_format(overall)
+    other = unused_helper(3)
+    return text + str(other)
+'''
+
+INVOICE_TS = """\
+import { Price, total } from "./money";
+
+export function invoice(amounts: number[]): string {
+  const prices = amounts.map((a) => new Price(a));
+  const sum = total(prices);
+  return sum.toFixed(2);
+}
+"""
+
+MONEY_TS = """\
+export class Price {
+  constructor(public amount: number) {}
+}
+
+export function total(prices: Price[]): number {
+  return prices.reduce((s, p) => s + p.amount, 0);
+}
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "shop").mkdir(parents=True)
+    (root / "shop" / "__init__.py").write_text("")
+    (root / "shop" / "models.py").write_text(MODELS)
+    (root / "shop" / "report.py").write_text(REPORT)
+    (root / "web").mkdir()
+    (root / "web" / "invoice.ts").write_text(INVOICE_TS)
+    (root / "web" / "money.ts").write_text(MONEY_TS)
+    return root
+
+
+@pytest.fixture
+def index(repo: Path, tmp_path: Path) -> Iterator[WorkspaceIndex]:
+    idx = WorkspaceIndex(repo, cache_dir=tmp_path / "index-cache")
+    idx.build()
+    yield idx
+    idx.close()
+
+
+def _tasks_of(index: WorkspaceIndex, rel: str) -> list[tuple[int, str, str]]:
+    path = index.abspath(rel)
+    text = path.read_text()
+    return [(t.line, t.symbol, t.truth) for t in candidate_tasks(index, path, text)]
+
+
+# ------------------------------------------------------------------------------ task extraction
+
+
+def test_tasks_use_only_symbols_imported_from_another_file(index: WorkspaceIndex) -> None:
+    found = _tasks_of(index, "shop/report.py")
+    assert found == [
+        (10, "Price", "Price(a, DEFAULT_CURRENCY) for a in amounts]"),
+        (12, "total", "total(prices)"),
+    ]
+    # Not chosen: the import line, `def` headers, the comment naming Price, the local function
+    # `local_format`, and `unused_helper`, which is defined elsewhere but never imported here.
+
+
+def test_typescript_tasks(index: WorkspaceIndex) -> None:
+    found = _tasks_of(index, "web/invoice.ts")
+    assert [(line, sym) for line, sym, _ in found] == [(3, "Price"), (4, "total")]
+    assert found[1][2] == "total(prices);"
+
+
+def test_buffer_does_not_leak_the_answer(index: WorkspaceIndex) -> None:
+    path = index.abspath("shop/report.py")
+    text = path.read_text()
+    tasks = candidate_tasks(index, path, text)
+    assert tasks
+    lines = text.split("\n")
+    for task in tasks:
+        full_line = lines[task.line]
+        assert full_line.endswith(task.truth)
+        assert task.truth not in task.buffer  # unique lines in this file: no copy left anywhere
+        assert task.buffer[: task.offset] == text[: task.offset]
+        # The cursor's line ends at the cursor; the next line follows directly.
+        assert task.buffer[task.offset] == "\n"
+        assert task.buffer.split("\n")[task.line] == full_line[: task.column]
+        assert len(task.buffer.split("\n")) == len(lines)
+
+
+def test_sampling_is_deterministic_and_capped(tmp_path: Path) -> None:
+    root = tmp_path / "big"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "defs.py").write_text(
+        "".join(f"def helper_{i}(x):\n    return x + {i}\n\n\n" for i in range(30))
+    )
+    names = ", ".join(f"helper_{i}" for i in range(30))
+    for f in range(4):
+        body = "".join(f"    result_{i} = helper_{i}(value) + {f}\n" for i in range(30))
+        (root / "pkg" / f"use_{f}.py").write_text(
+            f"from pkg.defs import {names}\n\n\ndef run(value):\n{body}    return value\n"
+        )
+    idx = WorkspaceIndex(root, cache_dir=tmp_path / "cache")
+    idx.build()
+    try:
+        first = extract_tasks(idx, per_repo=10, per_file=5, seed=1)
+        again = extract_tasks(idx, per_repo=10, per_file=5, seed=1)
+        other = extract_tasks(idx, per_repo=10, per_file=5, seed=2)
+        assert first == again
+        assert len(first) == 10
+        assert [(t.path, t.line) for t in first] != [(t.path, t.line) for t in other]
+        per_file: dict[str, int] = {}
+        for t in first:
+            per_file[t.path] = per_file.get(t.path, 0) + 1
+        assert max(per_file.values()) <= 5
+        assert first == sorted(first, key=lambda t: (t.path, t.line))
+        assert all(t.defined_in == ("pkg/defs.py",) for t in first)
+    finally:
+        idx.close()
+
+
+# ------------------------------------------------------------------------------ metrics
+
+
+def test_exact_match_uses_the_trimmed_first_line() -> None:
+    assert metrics.score("total(prices)  \nmore code", "total(prices)").exact
+    assert metrics.score("  total(prices)", "total(prices)").exact
+    assert not metrics.score("total(price)", "total(prices)").exact
+    assert not metrics.score("", "total(prices)").exact
+
+
+def test_edit_similarity() -> None:
+    assert metrics.edit_similarity("abc", "abc") == 1.0
+    assert metrics.edit_similarity("", "") == 1.0
+    assert metrics.edit_similarity("abc", "xyz") == 0.0
+    assert metrics.edit_similarity("abcd", "abce") == pytest.approx(0.75)
+
+
+def test_identifier_scores() -> None:
+    s = metrics.score("total(items) if ok", "total(prices)")
+    # predicted identifiers: total, items, ok ("if" is a keyword); truth: total, prices
+    assert s.identifier_f1 == pytest.approx(2 * (1 / 3) * (1 / 2) / (1 / 3 + 1 / 2))
+    assert s.first_identifier
+    s = metrics.score("sum(prices)", "total(prices)")
+    assert s.identifier_f1 == pytest.approx(0.5)
+    assert not s.first_identifier
+    assert metrics.identifiers("return new Price(a)") == ["Price", "a"]
+    assert metrics.score("", "").identifier_f1 == 1.0
+    assert metrics.score("x", "").identifier_f1 == 0.0
+
+
+# ------------------------------------------------------------------------------ the ring
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def test_ring_fills_up_to_the_budget_newest_last() -> None:
+    chunks = [
+        Chunk("a.py", 0, "\n".join(f"alpha line {i}" for i in range(10))),
+        Chunk("b.py", 0, "\n".join(f"beta line {i}" for i in range(10))),
+        Chunk("c.py", 0, "\n".join(f"gamma line {i}" for i in range(10))),
+    ]
+    whole = snippet_cost("a.py", chunks[0].text, _words)
+    budget = whole + 10
+    taken = fill_ring(chunks, budget, _words)
+    assert sum(snippet_cost(c.path, c.text, _words) for c in taken) <= budget
+    # a.py is the newest and fits whole; b.py is cut to the lines that fit; c.py never comes.
+    assert [c.path for c in taken] == ["b.py", "a.py"]
+    assert taken[1].text == chunks[0].text
+    assert taken[0].text.count("\n") < chunks[1].text.count("\n")
+    assert fill_ring(chunks, 0, _words) == []
+    everything = fill_ring(chunks, 10_000, _words)
+    assert [c.path for c in everything] == ["c.py", "b.py", "a.py"]
+
+
+def test_recent_files_exclude_the_current_file(index: WorkspaceIndex) -> None:
+    files = recent_files(index, "shop/report.py", seed=0)
+    assert "shop/report.py" not in files
+    assert set(files) == {"shop/__init__.py", "shop/models.py", "web/invoice.ts", "web/money.ts"}
+    assert files == recent_files(index, "shop/report.py", seed=0)
+    chunks = pick_chunks(index, "shop/report.py", files, seed=0)
+    assert {c.path for c in chunks} <= set(files)
+    assert all(c.text.strip() for c in chunks)
+
+
+# ------------------------------------------------------------------------------ whole runs
+
+
+def _run(index: WorkspaceIndex, repo: Path, mode: str, budget: int) -> list[quality.TaskResult]:
+    backend = FakeBackend()
+    try:
+        settings = bench_settings(model="fake", backend="fake", budget=budget, threads=None)
+        tasks = extract_tasks(index, per_repo=10, per_file=3, seed=0)
+        session = _Session(index, seed=0)
+        return asyncio.run(
+            run_mode("tiny", repo, index, tasks, mode, backend, settings, session, None)
+        )
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize("mode", ["none", "ring", "infilld"])
+def test_every_mode_runs_within_the_budget(index: WorkspaceIndex, repo: Path, mode: str) -> None:
+    budget = 60
+    results = _run(index, repo, mode, budget)
+    assert len(results) == 4
+    for r in results:
+        assert r.mode == mode
+        assert r.prompt_tokens > 0
+        assert r.context_tokens <= budget
+        if mode == "none":
+            assert r.context_tokens == 0
+    if mode == "ring":
+        assert any(r.context_tokens > 0 for r in results)
+    table = markdown_table([summarize("tiny", mode, results)])
+    assert f"| tiny | {mode} | 4 |" in table
+
+
+def test_the_index_sees_the_buffer_not_the_disk(
+    index: WorkspaceIndex, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, str]] = []
+    real: Callable[..., object] = select_context
+
+    def spy(idx: WorkspaceIndex, path: Path, text: str, offset: int, **kw: object) -> object:
+        seen.append((idx.read_text(path) or "", text))
+        return real(idx, path, text, offset, **kw)
+
+    monkeypatch.setattr(quality, "select_context", spy)
+    results = _run(index, repo, "infilld", 200)
+    assert len(seen) == len(results) == 4
+    for (index_text, buffer), r in zip(seen, results, strict=True):
+        assert index_text == buffer
+        assert r.truth not in buffer
+    # Afterwards the disk is the truth again.
+    report = index.abspath("shop/report.py")
+    assert index.read_text(report) == report.read_text()
