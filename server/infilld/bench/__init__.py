@@ -12,6 +12,7 @@ import importlib
 # kind -> module implementing it
 KINDS = {
     "quality": "infilld.bench.quality",
+    "fix": "infilld.bench.fix",
 }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from infilld.lsp.convert import position_at
+from infilld.lsp.convert import offset_at, position_at
 
 
 class EditorSession:
@@ -71,6 +71,20 @@ class EditorSession:
             text_document=types.TextDocumentClientCapabilities(
                 inline_completion=types.InlineCompletionClientCapabilities(),
                 synchronization=types.TextDocumentSyncClientCapabilities(),
+                code_action=types.CodeActionClientCapabilities(
+                    data_support=True,
+                    disabled_support=True,
+                    resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"]),
+                    code_action_literal_support=types.ClientCodeActionLiteralOptions(
+                        code_action_kind=types.ClientCodeActionKindOptions(
+                            value_set=["quickfix", "refactor"]
+                        )
+                    ),
+                ),
+            ),
+            workspace=types.WorkspaceClientCapabilities(
+                apply_edit=True,
+                workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True),
             ),
         )
         await self.client.initialize_async(
@@ -140,6 +154,52 @@ class EditorSession:
             return None, ms
         text = items[0].insert_text
         return (text if isinstance(text, str) else text.value), ms
+
+    async def code_actions(
+        self, rel: str, start: int, end: int, diagnostics: list[types.Diagnostic] | None = None
+    ) -> tuple[list[types.CodeAction], float]:
+        """(code actions for the range start..end (offsets), latency in ms)."""
+        uri = self.uri(rel)
+        text = self.texts[uri]
+        t0 = time.monotonic()
+        result = await self.client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(position_at(text, start), position_at(text, end)),
+            context=types.CodeActionContext(diagnostics=diagnostics or []),
+        ))  # fmt: skip
+        ms = (time.monotonic() - t0) * 1000
+        return [a for a in result or [] if isinstance(a, types.CodeAction)], ms
+
+    async def resolve_code_action(self, action: types.CodeAction) -> types.CodeAction:
+        return await self.client.code_action_resolve_async(action)
+
+    def apply_workspace_edit(self, edit: types.WorkspaceEdit) -> list[str]:
+        """Apply an edit to the open texts as an editor does (refusing a stale version), send the
+        didChange, and return the URIs changed."""
+        changed: list[str] = []
+        for change in edit.document_changes or []:
+            if not isinstance(change, types.TextDocumentEdit):
+                continue
+            uri = change.text_document.uri
+            version = change.text_document.version
+            if uri not in self.texts or (version is not None and version != self.versions[uri]):
+                raise ValueError(f"edit for {uri} version {version} does not apply")
+            text = self.texts[uri]
+            spans = [
+                (offset_at(text, e.range.start), offset_at(text, e.range.end), e.new_text)
+                for e in change.edits
+                if isinstance(e, types.TextEdit)
+            ]
+            for a, b, new in sorted(spans, reverse=True):
+                text = text[:a] + new + text[b:]
+            self.texts[uri] = text
+            self.versions[uri] += 1
+            self.client.text_document_did_change(types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            ))  # fmt: skip
+            changed.append(uri)
+        return changed
 
     async def stop(self) -> None:
         with contextlib.suppress(Exception):

@@ -1,0 +1,4 @@
+def summary(names: list[str]) -> str:
+    """One line: how many names, then the names."""
+    total = len(names)
+    return "Total: " + str(total) + " (" + ", ".join(names) + ")"

@@ -1,0 +1,7 @@
+def clamp(value, low, high):
+    """value, moved into [low, high]."""
+    return max(low, min(value, high))
+
+
+def clamp_percent(p):
+    return clamp(0, p, 100)

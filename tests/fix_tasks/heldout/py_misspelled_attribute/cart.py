@@ -1,0 +1,10 @@
+class Cart:
+    def __init__(self):
+        self.items = []
+
+    def add(self, name, quantity=1):
+        self.itmes.append((name, quantity))
+        return self
+
+    def count(self):
+        return sum(q for _, q in self.items)

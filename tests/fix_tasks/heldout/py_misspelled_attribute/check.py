@@ -1,0 +1,3 @@
+from cart import Cart
+
+assert Cart().add("pen", 2).add("ink").count() == 3

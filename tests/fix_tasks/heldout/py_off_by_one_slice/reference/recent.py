@@ -1,0 +1,5 @@
+def last_n(items, n):
+    """The last n items, oldest first."""
+    if n <= 0:
+        return []
+    return items[-n:]
