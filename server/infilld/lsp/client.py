@@ -128,16 +128,25 @@ class EditorSession:
 
     def insert(self, rel: str, offset: int, new_text: str) -> int:
         """Insert text at an offset with an incremental didChange; returns the new cursor offset."""
+        return self.replace(rel, offset, offset, new_text)
+
+    def replace(self, rel: str, start: int, end: int, new_text: str) -> int:
+        """Replace text[start:end] with an incremental didChange; returns the new cursor offset."""
         uri = self.uri(rel)
         text = self.texts[uri]
-        pos = position_at(text, offset)
-        self.texts[uri] = text[:offset] + new_text + text[offset:]
+        rng = types.Range(position_at(text, start), position_at(text, end))
+        self.texts[uri] = text[:start] + new_text + text[end:]
         self.versions[uri] += 1
         self.client.text_document_did_change(types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
-            content_changes=[types.TextDocumentContentChangePartial(range=types.Range(pos, pos), text=new_text)],
+            content_changes=[types.TextDocumentContentChangePartial(range=rng, text=new_text)],
         ))  # fmt: skip
-        return offset + len(new_text)
+        return start + len(new_text)
+
+    def server_pid(self) -> int | None:
+        """The server process id (for its memory figures)."""
+        proc = self.client._server
+        return proc.pid if proc is not None else None
 
     async def inline_completion(self, rel: str, offset: int) -> tuple[str | None, float]:
         """(first suggestion or None, latency in ms)."""

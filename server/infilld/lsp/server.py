@@ -196,10 +196,11 @@ class InfilldServer(LanguageServer):
 
 def create_server(base_settings: Settings | None = None) -> InfilldServer:
     """A server with every feature registered."""
-    from infilld.lsp import actions, completion, lifecycle
+    from infilld.lsp import actions, completion, documents, lifecycle
 
     server = InfilldServer(base_settings)
     lifecycle.register(server)
     completion.register(server)
     actions.register(server)
+    documents.register(server)
     return server

@@ -1,0 +1,88 @@
+"""didOpen / didChange -> the engine's background work, and the `infilld/stats` request.
+
+pygls applies the edit to its workspace first and then calls these handlers, so the document text
+here is already current. The handlers only note the event (cheap, on the event loop): the engine
+feeds its typing-rhythm debounce, detects an accepted suggestion, and arms a background prefill.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from infilld.engine.completer import CompletionRequest
+from infilld.lsp.convert import offset_at, uri_to_path
+
+if TYPE_CHECKING:
+    from infilld.lsp.server import InfilldServer
+
+log = logging.getLogger(__name__)
+STATS_REQUEST = "infilld/stats"
+
+
+def _request(ls: InfilldServer, uri: str, offset: int | None) -> CompletionRequest | None:
+    """A snapshot of the document for the engine (None for documents the engine ignores)."""
+    from infilld.lsp.completion import MAX_DOCUMENT_CHARS, _workspace_root
+
+    doc = ls.workspace.text_documents.get(uri)
+    if doc is None:
+        return None
+    text = doc.source
+    if len(text) > MAX_DOCUMENT_CHARS:
+        return None
+    path = uri_to_path(uri) or Path("/untitled") / uri.rsplit("/", 1)[-1]
+    return CompletionRequest(
+        path=path,
+        text=text,
+        offset=len(text) if offset is None else min(offset, len(text)),
+        workspace_root=_workspace_root(ls, path),
+    )
+
+
+def cursor_after(
+    text: str, changes: list[types.TextDocumentContentChangeEvent], encoding: str
+) -> int | None:
+    """Where the cursor is after an edit: the end of the last change's inserted text (positions
+    before a change's start are not moved by it, so they can be read in the new text)."""
+    if not changes:
+        return None
+    last = changes[-1]
+    if not isinstance(last, types.TextDocumentContentChangePartial):
+        return None  # a whole-document replacement says nothing about the cursor
+    return offset_at(text, last.range.start, encoding) + len(last.text)
+
+
+def register(server: InfilldServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def on_open(ls: InfilldServer, params: types.DidOpenTextDocumentParams) -> None:
+        if ls.engine is None or not ls.settings.completion.enable:
+            return
+        req = _request(ls, params.text_document.uri, None)
+        if req is not None:
+            ls.engine.note_open(req)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def on_change(ls: InfilldServer, params: types.DidChangeTextDocumentParams) -> None:
+        if ls.engine is None or not ls.settings.completion.enable:
+            return
+        uri = params.text_document.uri
+        doc = ls.workspace.text_documents.get(uri)
+        if doc is None:
+            return
+        encoding = ls.workspace.position_encoding or "utf-16"
+        cursor = cursor_after(doc.source, list(params.content_changes), encoding)
+        if cursor is None:
+            return
+        req = _request(ls, uri, cursor)
+        if req is not None:
+            ls.engine.note_edit(req)
+
+    @server.feature(STATS_REQUEST)
+    def on_stats(ls: InfilldServer, _params: Any) -> dict[str, Any]:
+        """Per-request latency figures and counters (the latency benchmark reads them)."""
+        if ls.engine is None:
+            return {"ready": False}
+        return {"ready": True, **ls.engine.stats_snapshot()}
