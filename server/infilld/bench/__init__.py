@@ -12,6 +12,7 @@ import importlib
 # kind -> module implementing it
 KINDS = {
     "quality": "infilld.bench.quality",
+    "latency": "infilld.bench.latency",
     "fix": "infilld.bench.fix",
 }
 

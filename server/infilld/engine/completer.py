@@ -237,8 +237,8 @@ class CompletionEngine:
             else:
                 await asyncio.sleep(0.01)
 
-    def stats_snapshot(self) -> dict[str, object]:
-        snap = self.stats.snapshot()
+    def stats_snapshot(self, recent: int = 64) -> dict[str, object]:
+        snap = self.stats.snapshot(recent)
         states = getattr(self.backend, "states", None)
         if states is not None:
             snap["kvStates"] = {"saved": len(states), "bytes": states.nbytes,

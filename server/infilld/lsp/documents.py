@@ -81,8 +81,15 @@ def register(server: InfilldServer) -> None:
             ls.engine.note_edit(req)
 
     @server.feature(STATS_REQUEST)
-    def on_stats(ls: InfilldServer, _params: Any) -> dict[str, Any]:
-        """Per-request latency figures and counters (the latency benchmark reads them)."""
+    def on_stats(ls: InfilldServer, params: Any) -> dict[str, Any]:
+        """Per-request latency figures and counters (the latency benchmark reads them);
+        `{"recent": N}` asks for the last N requests (default 64)."""
         if ls.engine is None:
             return {"ready": False}
-        return {"ready": True, **ls.engine.stats_snapshot()}
+        recent = getattr(params, "recent", None)
+        if recent is None and isinstance(params, dict):
+            recent = params.get("recent")
+        return {
+            "ready": True,
+            **ls.engine.stats_snapshot(recent if isinstance(recent, int) else 64),
+        }
