@@ -291,3 +291,19 @@ def test_the_index_sees_the_buffer_not_the_disk(
     # Afterwards the disk is the truth again.
     report = index.abspath("shop/report.py")
     assert index.read_text(report) == report.read_text()
+
+
+# ------------------------------------------------------------------------------ the data set
+
+
+def test_repository_list_is_new_and_split() -> None:
+    from infilld.bench.repos import load_repos
+
+    repos = load_repos()
+    assert all(r.first_release >= "2025-01" for r in repos)
+    heldout = {(r.registry, r.language) for r in repos if r.split == "heldout"}
+    assert ("pypi", "python") in heldout
+    assert ("npm", "typescript") in heldout
+    dev = [r for r in repos if r.split == "dev"]
+    assert {r.language for r in dev} == {"python", "typescript"}
+    assert len({r.slug for r in repos}) == len(repos)
