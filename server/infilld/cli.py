@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("bench", help="benchmarks (`infilld bench quality --help`)")
-    p.add_argument("kind", choices=["quality", "fix"], help="which benchmark")
+    p.add_argument("kind", choices=["quality", "fix", "latency"], help="which benchmark")
     p.add_argument("bench_args", nargs=argparse.REMAINDER, help="the benchmark's own options")
     p.set_defaults(func=cmd_bench)
 
