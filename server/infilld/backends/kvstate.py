@@ -56,6 +56,9 @@ class KVStateStore(Generic[B]):
     def __len__(self) -> int:
         return len(self._states)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._states
+
     def keys(self) -> list[str]:
         """Keys from least to most recently used."""
         return list(self._states)
