@@ -11,6 +11,7 @@ import { pickModel } from './modelPicker';
 import { ServerManager, type ErrorButton, type ServerConfig } from './server';
 import { needsRestart, readSettings, type ReadSettings, type SettingsSchema } from './settings';
 import { MENU_COMMAND, StatusBar } from './status';
+import type { StatusSnapshot } from './statusModel';
 
 /** Kept for deactivate(), which VS Code awaits (it does not await disposables). */
 let activeManager: ServerManager | undefined;
@@ -25,7 +26,14 @@ function toConfig(settings: ReadSettings): ServerConfig {
   return { client: settings.client, server: settings.server };
 }
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns: read-only views for tests and for other extensions that want to show
+ * infilld's state. */
+export interface InfilldApi {
+  status(): StatusSnapshot;
+  serverPid(): number | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): InfilldApi {
   const log = vscode.window.createOutputChannel('infilld', { log: true });
   const trace = vscode.window.createOutputChannel('infilld (trace)', { log: true });
   const status = new StatusBar();
@@ -141,6 +149,7 @@ export function activate(context: vscode.ExtensionContext): void {
   } else {
     status.onProcessState('off');
   }
+  return { status: () => status.tracker.current, serverPid: () => manager.pid };
 }
 
 function completionEnabled(settings: ReadSettings): boolean {

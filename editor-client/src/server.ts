@@ -89,6 +89,11 @@ export class ServerManager implements vscode.Disposable {
     return this.binary;
   }
 
+  /** The server process id, while one runs. */
+  get pid(): number | undefined {
+    return this.process?.exitCode === null && this.process.signalCode === null ? this.process.pid : undefined;
+  }
+
   get running(): boolean {
     return this.client?.isRunning() ?? false;
   }
