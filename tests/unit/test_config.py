@@ -116,14 +116,16 @@ def test_vscode_properties_match_defaults() -> None:
     assert props["infilld.completion.maxTokens"]["type"] == "integer"
     assert sorted(props["infilld.model.backend"]["enum"]) == ["fake", "llama"]
     assert props["infilld.logLevel"]["default"] == "info"
-    # every leaf, and nothing else
-    leaves = {f"infilld.{k}" for k in ("logLevel",)} | {
-        f"infilld.{group}.{key}"
-        for group, struct in (
-            ("model", s.model),
-            ("completion", s.completion),
-            ("context", s.context),
-        )
-        for key in msgspec.to_builtins(struct)
-    }
-    assert set(props) == leaves
+    # every leaf setting, and nothing else
+    assert set(props) == set(leaves(Settings(), "infilld"))
+
+
+def leaves(struct: msgspec.Struct, prefix: str) -> list[str]:
+    out = []
+    for attr, key in zip(struct.__struct_fields__, struct.__struct_encode_fields__, strict=True):
+        sub = getattr(struct, attr)
+        if isinstance(sub, msgspec.Struct):
+            out += leaves(sub, f"{prefix}.{key}")
+        else:
+            out.append(f"{prefix}.{key}")
+    return out
