@@ -331,3 +331,19 @@ async def test_cancel_stops_the_model_and_listing_still_answers(lsp_server: LspF
             await asyncio.wait_for(pending, 10)
         assert info.value.code == -32800  # RequestCancelled
         assert not client.messages  # a cancelled action is not an error to show
+
+
+@pytest.mark.model
+async def test_real_model_fixes_an_undefined_name(lsp_server: LspFactory) -> None:
+    text = BUGGY.replace("  # fake-fix: totl -> total", "")
+    async with lsp_server("--threads", "2", capabilities=caps()) as client:
+        assert client.statuses[-1]["state"] == "ready", client.statuses
+        open_doc(client, text=text)
+        action = fix_action(await list_actions(client, DIAG.range, [DIAG]))
+        resolved = await asyncio.wait_for(client.code_action_resolve_async(action), 300)
+        assert resolved.edit is not None, [m.message for m in client.messages]
+        fixed = apply(text, resolved.edit)
+        assert "return total / len(values)" in fixed
+        namespace: dict[str, Any] = {}
+        exec(compile(fixed, "stats.py", "exec"), namespace)
+        assert namespace["mean"]([1, 2, 3, 6]) == 3

@@ -232,9 +232,19 @@ def find_region(task: FixTask, max_lines: int = MAX_REGION_LINES) -> Region:
     if task.end > task.start and last > first and task.end == starts[last]:
         last -= 1  # a selection that ends at column 0 does not include that line
     lo, hi, name = _scope_lines(task, first, last, max_lines)
+    lines = _lines(text)
     if lo is None or hi is None:
-        lo, hi = _heuristic_lines(_lines(text), first, last, max_lines)
+        lo, hi = _heuristic_lines(lines, first, last, max_lines)
         name = ""
+    else:
+        # The doc comment and decorators above a function say what it should do: keep them.
+        while (
+            lo > 0
+            and first - lo < max_lines
+            and lines[lo - 1].strip()
+            and (_COMMENT_RE.match(lines[lo - 1]) or lines[lo - 1].lstrip().startswith("@"))
+        ):
+            lo -= 1
     start = starts[lo]
     end = starts[hi + 1] if hi + 1 < len(starts) else len(text)
     return Region(start=start, end=end, text=text[start:end], first_line=lo, scope_name=name)
@@ -362,9 +372,14 @@ def _instruction(task: FixTask, region: Region, target_text: str) -> str:
         p = task.problem
         origin = " ".join(x for x in (p.source, f"({p.code})" if p.code else "") if x)
         where = f" on the line `{target_text.strip()}`" if target_text.strip() else ""
+        must = (
+            f" The line `{target_text.strip()}` is wrong and must change."
+            if target_text.strip()
+            else ""
+        )
         return (
             f"Problem reported{' by ' + origin if origin else ''}{where}:\n{p.message.strip()}\n\n"
-            f"Fix this problem in {name}. Reply with the whole code above, corrected."
+            f"Fix this bug in {name}.{must} Reply with the whole code above, corrected."
         )
     if task.kind == "docstring":
         what = (
@@ -638,17 +653,32 @@ def _restrict(kind: ActionKind, old: list[str], new: list[str]) -> list[str]:
         elif tag == "insert" and kind == "type_hints":
             imports = [x for x in new[j1:j2] if re.match(r"\s*(from \S+ )?import ", x)]
             out += imports
-        elif (
-            tag == "replace"
-            and kind == "type_hints"
-            and i2 - i1 == j2 - j1
-            and all(_is_additions_only(o, n) for o, n in zip(old[i1:i2], new[j1:j2], strict=True))
-        ):
-            out += new[j1:j2]  # annotations only add characters to existing lines
+        elif tag == "replace" and kind == "type_hints" and i2 - i1 == j2 - j1:
+            # Annotations only add characters to existing lines: take those lines, keep others.
+            out += [
+                n if _is_additions_only(o, n) else o
+                for o, n in zip(old[i1:i2], new[j1:j2], strict=True)
+            ]
         elif tag == "replace" and kind == "docstring":
-            out += old[i1:i2]  # the model changed code: keep the code, drop its change
+            # The model documented and changed code at once: keep its doc lines, not its change.
+            out += _doc_lines(new[j1:j2], old[i1:i2]) + old[i1:i2]
         else:
             out += old[i1:i2]
+    return out
+
+
+def _doc_lines(lines: list[str], old: list[str]) -> list[str]:
+    """The leading comment or docstring lines of `lines` that are not in `old`."""
+    out: list[str] = []
+    in_doc = False
+    for ln in lines:
+        quotes = ln.count('"""') + ln.count("'''")
+        if in_doc or _COMMENT_RE.match(ln):
+            if ln not in old:
+                out.append(ln)
+            in_doc = in_doc != (quotes % 2 == 1)
+            continue
+        break
     return out
 
 
@@ -752,6 +782,8 @@ def converged(region_text: str, generated: str, target_last: int) -> bool:
         return False  # the block is closing anyway
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     ops = sm.get_opcodes()
+    while ops and ops[-1][0] == "delete":
+        ops.pop()  # the region lines not generated yet
     if not ops or ops[-1][0] != "equal":
         return False
     _tag, i1, i2, _j1, j2 = ops[-1]
