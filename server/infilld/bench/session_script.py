@@ -128,6 +128,8 @@ _GLYPHS = {
     " ": "000000000000000", "p": "000111101111100", "i": "010000010010010",
     "n": "000110101101101", "f": "011100110100100", "l": "110010010010111",
     "d": "001001111101111", "e": "000111111100111", "r": "000111100100100",
+    "a": "000011101101011", "m": "000110111101101", "v": "000101101101010",
+    "-": "000000111000000",
 }  # fmt: skip
 Color = tuple[int, int, int]
 
@@ -178,7 +180,7 @@ def histogram_png(series: dict[str, Sequence[float]], path: Path, bins: int = 24
     with a legend; one colour per series in the order given."""
     values = [v for vs in series.values() for v in vs]
     top = max(percentile(values, 99), 1.0) if values else 1.0
-    width, height, left, bottom, pad = 760, 360, 50, 40, 16
+    width, height, left, bottom, pad = 760, 360, 50, 40, 32
     c = Canvas(width, height)
     plot_w, plot_h = width - left - pad, height - bottom - pad
     counts = {
