@@ -38,14 +38,29 @@ function statusItem(page: Page) {
   return page.locator('[id="infilld.infilld.infilld.status"]');
 }
 
+/** Opens a file of the sample project from the Explorer (Quick Open needs ripgrep, which
+ * code-server's npm package only fetches in an install script). */
 async function openFile(name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
-  await page.locator(`.tab.active[aria-label^="${path.basename(name)}"], .tab.active:has-text("${path.basename(name)}")`).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Control+Shift+E'); // focus the Explorer (a fresh profile may hide it)
+  const tree = page.locator('.explorer-folders-view');
+  await tree.waitFor({ timeout: 15_000 });
+  const parts = name.split('/');
+  for (const [i, part] of parts.entries()) {
+    const row = tree.getByRole('treeitem', { name: part, exact: true }).first();
+    try {
+      await row.waitFor({ timeout: 15_000 });
+    } catch (error) {
+      await screenshot(`explorer-without-${part}`);
+      throw error;
+    }
+    const expanded = await row.getAttribute('aria-expanded');
+    if (i < parts.length - 1 && expanded === 'true') {
+      continue;
+    }
+    await row.click();
+  }
+  const base = parts[parts.length - 1];
+  await page.locator('.tab.active', { hasText: base }).first().waitFor({ timeout: 15_000 });
   await page.locator('.monaco-editor .view-lines').first().click();
 }
 
@@ -120,7 +135,7 @@ describe('infilld in code-server', { timeout: 300_000 }, () => {
       await page.keyboard.press('ArrowLeft');
     }
     await page.keyboard.press('Control+.');
-    const menu = page.locator('.action-widget');
+    const menu = page.locator('.action-widget:not(.action-list-submenu-panel)').first();
     await menu.waitFor({ timeout: 20_000 });
     await screenshot('code-actions');
     const fix = menu.locator('.monaco-list-row', { hasText: 'Fix this' }).first();
