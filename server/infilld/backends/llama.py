@@ -93,6 +93,8 @@ class LlamaBackend:
         self._stop_ids: frozenset[int] = frozenset()
         self.gpu_offload = False
         self._by_first_byte: dict[int, list[tuple[int, bytes]]] | None = None
+        self._evaluating: Any = None  # the cancel event of the batch llama.cpp is evaluating
+        self._abort_cb: Any = None  # keeps the ctypes callback alive while the context lives
         self._key: str | None = None  # the file whose prompt the live KV cache holds
         self.states: KVStateStore[Any] = KVStateStore(KV_STATES, KV_STATE_BYTES)
 
@@ -132,6 +134,11 @@ class LlamaBackend:
             )
         except Exception as exc:  # llama-cpp-python raises ValueError/RuntimeError/OSError
             raise ModelLoadError(f"llama.cpp could not load {self._path}: {exc}") from exc
+        # llama.cpp asks this between graph nodes while it evaluates a batch: a cancelled request
+        # stops mid-chunk (the aborted chunk is dropped from the KV cache by llama.cpp and
+        # llama-cpp-python leaves n_tokens unchanged, so the cache stays consistent).
+        self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: self._abort_requested())
+        llama_cpp.llama_set_abort_callback(self._llm._ctx.ctx, self._abort_cb, None)
         report(0.8, "reading the vocabulary")
         for name in (*ALWAYS_STOP, "<|im_start|>"):
             ids = self._llm.tokenize(name.encode(), add_bos=False, special=True)
@@ -151,6 +158,23 @@ class LlamaBackend:
             s.flash_attention,
         )
         report(1.0, "model ready")
+
+    def _abort_requested(self) -> bool:
+        cancel = self._evaluating
+        return cancel is not None and cancel.is_set()
+
+    def _eval(self, tokens: list[int], cancel: Any) -> bool:
+        """Evaluate tokens into the KV cache; False if `cancel` aborted it part-way."""
+        self._evaluating = cancel
+        try:
+            self._require().eval(tokens)
+            return True
+        except RuntimeError:
+            if cancel is not None and cancel.is_set():
+                return False
+            raise
+        finally:
+            self._evaluating = None
 
     def has_special(self, name: str) -> bool:
         return name in self._special
@@ -262,7 +286,8 @@ class LlamaBackend:
                 deadline is not None and time.monotonic() >= deadline
             ):
                 break
-            llm.eval(todo[i : i + chunk])
+            if not self._eval(todo[i : i + chunk], cancel):
+                break
         return int(llm.n_tokens) - common
 
     def _vocab_index(self) -> dict[int, list[tuple[int, bytes]]]:
@@ -307,7 +332,12 @@ class LlamaBackend:
             # The engine budgets prompts to fit; if one still does not, keep its end (the cursor).
             log.warning("prompt of %d tokens cut to %d to fit the context", len(ids), room)
             ids = ids[len(ids) - room :]
-        evaluated = self._prefill(ids, request.cancel, request.deadline, request.cache_key)
+        # The wall-clock cap is for generation: prompt evaluation is only stopped by cancellation
+        # (a newer request), because what it evaluates stays in the KV cache for the next one,
+        # and a cap that fired during it would return nothing after the full wait.
+        budget = None if request.deadline is None else max(0.0, request.deadline - start)
+        evaluated = self._prefill(ids, request.cancel, None, request.cache_key)
+        deadline = None if budget is None else time.monotonic() + budget
         prompt_ms = (time.monotonic() - start) * 1000
         out: list[int] = []
         text = ""
@@ -362,10 +392,12 @@ class LlamaBackend:
                 break
             if len(out) >= request.max_tokens:
                 break
-            if request.deadline is not None and time.monotonic() >= request.deadline:
+            if deadline is not None and time.monotonic() >= deadline:
                 reason = StopReason.DEADLINE
                 break
-            llm.eval([token])
+            if not self._eval([token], request.cancel):
+                reason = StopReason.CANCELLED
+                break
         return finish(reason)
 
     def close(self) -> None:
