@@ -10,6 +10,7 @@ from infilld.engine.prompt import (
     FIM_PREFIX,
     FIM_SUFFIX,
     REPO_NAME,
+    WINDOW_STEP_LINES,
     Anchor,
     Snippet,
     choose_anchor,
@@ -142,10 +143,19 @@ def test_anchor_moves_when_cursor_goes_above_it_or_far_below() -> None:
 
 
 def test_prefix_window_is_measured_from_the_anchor_in_whole_lines() -> None:
+    text = "".join(f"l{i}\n" for i in range(100))
+    cursor = text.index("l70") + 1
+    w = window(text, cursor, prefix_lines=3)
+    # 67 lines back, rounded down to a multiple of WINDOW_STEP_LINES
+    assert w.before.startswith(f"l{67 - 67 % WINDOW_STEP_LINES}\n")
+    assert w.before.endswith("l69\n")
+    # the window start does not move while the anchor moves within the step
+    for line in range(66, 66 + WINDOW_STEP_LINES):
+        lw = window(text, text.index(f"l{line}\n"), prefix_lines=3)
+        first = int(lw.before.split("\n", 1)[0][1:]) if lw.before else line
+        assert first == (line - 3) - (line - 3) % WINDOW_STEP_LINES
     text = "".join(f"l{i}\n" for i in range(10))
     cursor = text.index("l7") + 1
-    w = window(text, cursor, prefix_lines=3)
-    assert w.before == "l4\nl5\nl6\n"
     # a char cap cuts at a line start, never mid-line
     w = window(text, cursor, prefix_chars=7)
     assert w.before == "l5\nl6\n"

@@ -39,6 +39,8 @@ SPECIAL_TEXTS = (
 # How far the cursor may move below the anchor before the anchor is moved to the cursor line.
 ANCHOR_MAX_LINES = 12
 ANCHOR_MAX_CHARS = 1200
+WINDOW_STEP_LINES = 32
+WINDOW_STEP_CHARS = 2048
 
 
 class Snippet(msgspec.Struct, frozen=True):
@@ -94,19 +96,26 @@ def cut_fim_window(
 ) -> FimWindow:
     """Cut the text around the cursor at positions that do not move while the user types.
 
-    The prefix window is measured back from the anchor (not the cursor) and the suffix window forward
-    from the cursor in whole lines, so neither edge shifts when characters are typed at the cursor.
+    The prefix window is measured back from the anchor (not the cursor), starting on a line that is
+    a multiple of WINDOW_STEP_LINES, and the suffix window forward from the cursor in whole lines, so
+    neither edge shifts when characters are typed at the cursor.
     """
     a = anchor.offset
-    start = a
-    for _ in range(prefix_lines):
-        if start == 0:
-            break
-        start = text.rfind("\n", 0, start - 1) + 1
+    # The window's first line is rounded down to a multiple of WINDOW_STEP_LINES (and its char cap
+    # to WINDOW_STEP_CHARS), so when the anchor moves a few lines the window still starts at the
+    # same place and only the text after the old anchor must be re-evaluated, not the whole prefix.
+    anchor_line = text.count("\n", 0, a)
+    first_line = max(0, anchor_line - prefix_lines)
+    first_line -= first_line % WINDOW_STEP_LINES
+    start = 0
+    for _ in range(first_line):
+        start = text.index("\n", start) + 1
     if a - start > prefix_chars:
         cut = a - prefix_chars
-        nl = text.find("\n", cut, a)
-        start = nl + 1 if nl != -1 else cut
+        step = max(1, min(WINDOW_STEP_CHARS, prefix_chars // 4))
+        cut += -cut % step  # round up: the window never exceeds prefix_chars
+        nl = text.find("\n", cut, a) if cut < a else -1
+        start = nl + 1 if nl != -1 else min(cut, a)
     end = offset
     for _ in range(suffix_lines + 1):
         nl = text.find("\n", end)
