@@ -61,17 +61,31 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from infilld.lsp.server import create_server
 
-    server = create_server(_base_settings(args))
+    settings = _base_settings(args)
     if args.tcp:
-        logging.getLogger("infilld").info("listening on %s:%d", args.host, args.port)
-        server.start_tcp(args.host, args.port)
-        return 0
+        # One client at a time; when it disconnects (or sends `exit`) the next one can connect, so
+        # an editor that restarts its client finds the daemon still there.
+        while True:
+            server = create_server(settings)
+            logging.getLogger("infilld").info("listening on %s:%d", args.host, args.port)
+            try:
+                server.start_tcp(args.host, args.port)
+            except SystemExit:
+                pass
+            finally:
+                server.release()
+            if args.once:
+                return 0
+    server = create_server(settings)
     # stdout carries JSON-RPC only: give the protocol a private duplicate of fd 1 and point fd 1
     # (and sys.stdout) at stderr, so nothing else (native llama.cpp output included) can corrupt it.
     rpc_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
-    server.start_io(sys.stdin.buffer, rpc_out)
+    try:
+        server.start_io(sys.stdin.buffer, rpc_out)
+    finally:
+        server.release()
     return 0
 
 
@@ -135,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
     p.add_argument("--host", default="127.0.0.1", help="TCP address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    p.add_argument("--once", action="store_true", help="with --tcp: exit after the first client")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("complete", help="print the completion for a position in a file")

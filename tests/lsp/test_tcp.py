@@ -46,16 +46,10 @@ async def wait_listening(port: int, timeout: float = 20) -> list[str]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc/net/tcp")
-async def test_completion_over_tcp() -> None:
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "infilld", "serve", "--backend", "fake", "--tcp", "--port", str(port),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+async def complete_once(port: int) -> list[str]:
+    """One client session over TCP: initialize, open, ask until the model is ready, exit."""
     client = make_test_lsp_client()
     try:
-        await wait_listening(port)
         await client.start_tcp("127.0.0.1", port)
         result = await asyncio.wait_for(
             client.initialize_session(
@@ -96,16 +90,29 @@ async def test_completion_over_tcp() -> None:
             items = [i.insert_text for i in answer.items if isinstance(i.insert_text, str)]
             if not items:
                 await asyncio.sleep(0.1)
-        assert items == [" + b"]
-        # stdout stays quiet: the protocol runs on the socket
-        assert proc.stdout is not None
-        with contextlib.suppress(TimeoutError):
-            assert await asyncio.wait_for(proc.stdout.read(1), 0.2) == b""
         await asyncio.wait_for(client.shutdown_async(None), 10)
         client.exit(None)
     finally:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(client.stop(), 5)
+    return items
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc/net/tcp")
+async def test_completion_over_tcp() -> None:
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "infilld", "serve", "--backend", "fake", "--tcp", "--port", str(port),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        await wait_listening(port)
+        assert await complete_once(port) == [" + b"]
+        # stdout stays quiet: the protocol runs on the socket
+        assert proc.stdout is not None
+        with contextlib.suppress(TimeoutError):
+            assert await asyncio.wait_for(proc.stdout.read(1), 0.2) == b""
+    finally:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         await proc.wait()
@@ -122,4 +129,23 @@ async def test_tcp_binds_localhost_only() -> None:
         assert await wait_listening(port) == ["0100007F"]  # 127.0.0.1 and nothing else
     finally:
         proc.kill()
+        await proc.wait()
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc/net/tcp")
+async def test_tcp_serves_the_next_client_after_one_leaves() -> None:
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "infilld", "serve", "--backend", "fake", "--tcp", "--port", str(port),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        await wait_listening(port)
+        assert await complete_once(port) == [" + b"]
+        await wait_listening(port)  # listening again after the first client sent exit
+        assert await complete_once(port) == [" + b"]
+        assert proc.returncode is None
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
         await proc.wait()

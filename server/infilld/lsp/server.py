@@ -180,6 +180,16 @@ class InfilldServer(LanguageServer):
         """Repository context for completions (None: file-level prompts only)."""
         return self.repo.provide if self.repo is not None else None
 
+    def release(self) -> None:
+        """Free the model and the index after the event loop has ended (a client went away without
+        `shutdown`)."""
+        backend, self.backend, self.engine = self.backend, None, None
+        if backend is not None:
+            backend.close()
+        repo, self.repo = self.repo, None
+        if repo is not None:
+            repo.close()
+
     async def close(self) -> None:
         """Shutdown: free the model and stop watching the workspace."""
         await self.close_backend()
