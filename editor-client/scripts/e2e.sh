@@ -68,6 +68,7 @@ cleanup() {
   wait "$CS_PID" 2>/dev/null || true
   # The extension host's server logs, for a failed run.
   find "$RUN/user-data/logs" -name '*infilld*' -exec cp {} "$ARTIFACTS/" \; 2>/dev/null || true
+  rm -rf "$RUN"
 }
 trap cleanup EXIT
 for _ in $(seq 1 120); do
