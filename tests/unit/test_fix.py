@@ -234,6 +234,15 @@ def test_check_syntax_tolerates_already_broken_files() -> None:
         check_syntax(js, "function f() { return 1;\n")
 
 
+def test_renaming_the_enclosing_function_is_undone() -> None:
+    text = "async def get(i):\n    return i\n\n\nasync def show(i):\n    user = get(i)\n    return user\n"
+    t = task(text, "get(i)\n    return user")
+    plan = plan_fix(t)
+    answer = "```python\nasync def get(i):\n    user = await get(i)\n    return user\n```"
+    _edits, new_region = finish_fix(t, plan, answer)
+    assert new_region == "async def show(i):\n    user = await get(i)\n    return user\n"
+
+
 def test_check_version() -> None:
     check_version(4, 4)
     check_version(None, 9)

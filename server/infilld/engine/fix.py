@@ -756,10 +756,31 @@ def check_version(expected: int | None, current: int | None) -> None:
         )
 
 
+def keep_scope_name(region_text: str, new_region: str, name: str) -> str:
+    """Undo a changed line that drops the enclosing function's name (its header): small models
+    sometimes rename the function after a callee shown in the context, which breaks every caller."""
+    old = _lines(region_text)
+    new = _lines(new_region)
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            out += [
+                o if word.search(o) and not word.search(n) else n
+                for o, n in zip(old[i1:i2], new[j1:j2], strict=True)
+            ]
+        else:
+            out += new[j1:j2]
+    return "".join(out)
+
+
 def finish_fix(task: FixTask, plan: FixPlan, answer: str) -> tuple[list[Edit], str]:
     """Parse the model's answer (the pre-fill included) into checked edits and the new region."""
     code = extract_code(answer, fence_name(task) or task.language_id, plan.region.text)
     new_region = map_answer(plan.region.text, code, task.kind)
+    if plan.region.scope_name:
+        new_region = keep_scope_name(plan.region.text, new_region, plan.region.scope_name)
     if new_region == plan.region.text or new_region.strip() == plan.region.text.strip():
         raise FixRefused("no_change", "the model's answer changes nothing; no edit made")
     edits = diff_edits(plan.region, new_region)
