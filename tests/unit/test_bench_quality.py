@@ -307,3 +307,21 @@ def test_repository_list_is_new_and_split() -> None:
     dev = [r for r in repos if r.split == "dev"]
     assert {r.language for r in dev} == {"python", "typescript"}
     assert len({r.slug for r in repos}) == len(repos)
+
+
+def test_summaries_and_ratios() -> None:
+    def result(mode: str, exact: bool, latency: float) -> quality.TaskResult:
+        return quality.TaskResult(
+            repo="r", mode=mode, path="a.py", line=1, symbol="f", truth="f()",
+            suggestion="f()" if exact else "g()", exact=exact, edit_similarity=1.0 if exact else 0.5,
+            identifier_f1=1.0 if exact else 0.0, first_identifier=exact, latency_ms=latency,
+            prompt_tokens=10, evaluated_tokens=5, generated_tokens=2, context_tokens=0,
+            stop_reason="stop_token",
+        )  # fmt: skip
+
+    none = summarize("r", "none", [result("none", True, 10), result("none", False, 30)])
+    assert none.exact == 0.5
+    assert none.edit_similarity == 0.75
+    assert none.latency_ms_median == 20
+    ctx = summarize("r", "infilld", [result("infilld", True, 10), result("infilld", True, 50)])
+    assert quality.ratios([none, ctx], "r") == "r: infilld/none exact = 2.00x"

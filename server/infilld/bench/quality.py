@@ -248,13 +248,14 @@ def bench_settings(*, model: str, backend: str, budget: int, threads: int | None
 def markdown_table(summaries: Sequence[Summary]) -> str:
     head = (
         "| repo | mode | tasks | exact | edit sim | ident F1 | first ident | latency p50 ms "
-        "| latency mean ms | prompt tok | context tok |\n"
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
+        "| latency mean ms | prompt tok | evaluated tok | context tok |\n"
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
     )
     rows = [
         f"| {s.repo} | {s.mode} | {s.tasks} | {s.exact:.1%} | {s.edit_similarity:.3f} "
         f"| {s.identifier_f1:.3f} | {s.first_identifier:.1%} | {s.latency_ms_median:.0f} "
-        f"| {s.latency_ms_mean:.0f} | {s.prompt_tokens_mean:.0f} | {s.context_tokens_mean:.0f} |"
+        f"| {s.latency_ms_mean:.0f} | {s.prompt_tokens_mean:.0f} "
+        f"| {s.evaluated_tokens_mean:.0f} | {s.context_tokens_mean:.0f} |"
         for s in summaries
     ]
     return head + "\n".join(rows) + "\n"
@@ -266,7 +267,8 @@ METRICS_NOTE = (
     "left out, repeats counted) of the two first lines. first ident: the suggestion's first "
     "identifier is the cross-file symbol the task was built on. latency: wall time per request, "
     "prompt evaluation included (KV cache reused within a file). prompt tok: tokens in the "
-    "prompt; context tok: tokens of repository context in it (budgeted)."
+    "prompt; evaluated tok: prompt tokens not found in the KV cache (the CPU cost, independent "
+    "of machine load); context tok: tokens of repository context in it (budgeted)."
 )
 
 
@@ -350,9 +352,38 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="task sampling seed (default 0)")
     p.add_argument("--json", dest="json_out", help="write per-task results and summaries here")
     p.add_argument("--quiet", action="store_true", help="no per-task progress on stderr")
+    p.add_argument(
+        "--report",
+        nargs="+",
+        metavar="JSON",
+        help="only print the table of earlier --json outputs (no model, no repositories)",
+    )
+
+
+def print_report(summaries: Sequence[Summary], repo_names: Sequence[str]) -> None:
+    print(markdown_table(summaries))
+    for name in repo_names:
+        line = ratios(summaries, name)
+        if line:
+            print(f"- {line}")
+    print(f"\n{METRICS_NOTE}")
+
+
+def report_from_json(paths: Sequence[str]) -> int:
+    """Re-print the tables of earlier runs (`--json` files), one section per file."""
+    for path in paths:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        summaries = msgspec.convert(data["summaries"], list[Summary])
+        names = list(dict.fromkeys(s.repo for s in summaries))
+        print(f"Command: `{data['command']}`\n")
+        print_report(summaries, names)
+        print()
+    return 0
 
 
 def run_quality(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
+    if args.report:
+        return report_from_json(args.report)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     for m in modes:
         if m not in MODES:
@@ -439,12 +470,7 @@ async def _run(
             summaries.append(summarize("all", mode, [r for r in all_results if r.mode == mode]))
     dump()
     print(f"\nCommand: `{command}`  (model {settings.model.name}, budget {args.budget} tokens)\n")
-    print(markdown_table(summaries))
-    for repo_name in [*(r.name for r in repos), *(["all"] if len(repos) > 1 else [])]:
-        line = ratios(summaries, repo_name)
-        if line:
-            print(f"- {line}")
-    print(f"\n{METRICS_NOTE}")
+    print_report(summaries, [*(r.name for r in repos), *(["all"] if len(repos) > 1 else [])])
     return 0
 
 
