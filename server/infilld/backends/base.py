@@ -7,6 +7,7 @@ resources on one worker thread; callers submit work with `submit` and await the 
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import enum
 import threading
@@ -111,3 +112,14 @@ class OwnerThread:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+async def run_generation(backend: Backend, request: GenerationRequest) -> GenerationResult:
+    """Generate on the backend's owner thread from asyncio; cancelling the awaiting task sets
+    `request.cancel`, which the token loop sees before its next token."""
+    future = backend.submit(lambda: backend.generate(request))
+    try:
+        return await asyncio.wrap_future(future)
+    except asyncio.CancelledError:
+        request.cancel.set()
+        raise

@@ -28,7 +28,7 @@ from infilld.backends.base import (
     Special,
     StopReason,
 )
-from infilld.backends.kvstate import KVStateStore
+from infilld.backends.kvstate import KVStateStore, common_prefix
 
 # Tokens per prefill chunk (cancellation is checked between chunks, as in the llama backend).
 PREFILL_CHUNK = 16
@@ -103,7 +103,7 @@ class FakeBackend:
         if found is not None:
             self._cache = list(found[1].blob)
         self._key = cache_key
-        common = _common_prefix(self._cache, tokens)
+        common = common_prefix(self._cache, tokens)
         self._cache = self._cache[:common]
         done = common
         while done < len(tokens):
@@ -156,15 +156,6 @@ class FakeBackend:
 
     def close(self) -> None:
         self._owner.shutdown()
-
-
-def _common_prefix(a: list[str], b: list[str]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 _FAKE_FIX = re.compile(r"fake-fix:\s*(.+?)\s*->\s*(.*?)\s*$")

@@ -23,7 +23,13 @@ from pathlib import Path
 
 import msgspec
 
-from infilld.backends.base import Backend, GenerationRequest, PromptPiece, StopReason
+from infilld.backends.base import (
+    Backend,
+    GenerationRequest,
+    PromptPiece,
+    StopReason,
+    run_generation,
+)
 from infilld.config import Settings
 from infilld.engine.postprocess import CursorContext, cursor_context, is_complete, postprocess
 from infilld.engine.prompt import (
@@ -307,12 +313,8 @@ class CompletionEngine:
             should_stop=lambda text: is_complete(text, ctx),
             cache_key=str(req.path),
         )
-        future = self.backend.submit(lambda: self.backend.generate(gen))
         try:
-            result = await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            cancel.set()  # the token loop sees this before its next token
-            raise
+            result = await run_generation(self.backend, gen)
         finally:
             if self._active is cancel:
                 self._active = None

@@ -24,7 +24,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from infilld.backends.base import Backend, GenerationRequest, PromptPiece, StopReason
+from infilld.backends.base import (
+    Backend,
+    GenerationRequest,
+    PromptPiece,
+    StopReason,
+    run_generation,
+)
 from infilld.engine.prompt import SPECIAL_TEXTS, layout_chat_prompt
 from infilld.errors import InfilldError
 
@@ -874,12 +880,7 @@ class FixEngine:
             cancel=cancel,
             should_stop=should_stop,
         )
-        future = self.backend.submit(lambda: self.backend.generate(gen))
-        try:
-            result = await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            cancel.set()  # the token loop sees this before its next token
-            raise
+        result = await run_generation(self.backend, gen)
         if result.stop_reason is StopReason.CANCELLED:
             raise FixRefused("cancelled", "the fix was cancelled")
         answer = plan.prefill + result.text
