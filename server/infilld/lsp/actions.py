@@ -46,19 +46,6 @@ MAX_DOCUMENT_CHARS = 2_000_000  # larger buffers (logs, bundles) get no actions
 MAX_LIST_PARSE_CHARS = 300_000
 MAX_FIX_ACTIONS = 8  # one per diagnostic, up to this many (a file full of errors is one click each)
 HINT_LANGUAGES = frozenset({"python", "typescript", "typescriptreact"})
-_FUNCTION_KINDS = frozenset(
-    {
-        "function_definition",
-        "function_declaration",
-        "function_item",
-        "function_expression",
-        "arrow_function",
-        "generator_function_declaration",
-        "method_definition",
-        "method_declaration",
-        "constructor_declaration",
-    }
-)
 
 
 class ActionData(msgspec.Struct, kw_only=True):
@@ -110,6 +97,7 @@ def _function_at(text: str, offset: int, language_id: str, uri: str) -> str | No
     if len(text) > MAX_LIST_PARSE_CHARS:
         return None
     from infilld.syntax import (
+        FUNCTION_TYPES,
         char_to_byte,
         enclosing_scopes,
         language_for_id,
@@ -122,7 +110,7 @@ def _function_at(text: str, offset: int, language_id: str, uri: str) -> str | No
         return None
     scopes = enclosing_scopes(parse(text, lang), char_to_byte(text, min(offset + 1, len(text))))
     for scope in reversed(scopes):
-        if scope.kind in _FUNCTION_KINDS and scope.end_line > scope.start_line:
+        if scope.kind in FUNCTION_TYPES and scope.end_line > scope.start_line:
             return scope.name
     return None
 

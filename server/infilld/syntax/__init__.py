@@ -14,6 +14,7 @@ from infilld.syntax.languages import (
 )
 from infilld.syntax.parsing import TreeCache, parse
 from infilld.syntax.scopes import (
+    FUNCTION_TYPES,
     Scope,
     char_to_byte,
     enclosing_scopes,
@@ -22,6 +23,7 @@ from infilld.syntax.scopes import (
 )
 
 __all__ = [
+    "FUNCTION_TYPES",
     "Definition",
     "ImportRef",
     "LanguageSpec",

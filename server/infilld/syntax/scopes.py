@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
 
-# Nodes that open a named scope worth mentioning to the model (functions, types, modules).
-SCOPE_TYPES = frozenset(
+# Nodes that define a function or method (what "the enclosing function" means).
+FUNCTION_TYPES = frozenset(
     {
         "function_definition",
         "function_declaration",
@@ -25,6 +25,11 @@ SCOPE_TYPES = frozenset(
         "method_declaration",
         "constructor_declaration",
         "local_function_statement",
+    }
+)
+# Nodes that open a named scope worth mentioning to the model (functions, types, modules).
+SCOPE_TYPES = FUNCTION_TYPES | frozenset(
+    {
         "class_definition",
         "class_declaration",
         "abstract_class_declaration",
