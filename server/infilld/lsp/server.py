@@ -87,7 +87,7 @@ class InfilldServer(LanguageServer):
         params: dict[str, Any] = {
             "state": state,
             "message": message,
-            "model": self.settings.model.name,
+            "model": "fake" if self.settings.model.backend == "fake" else self.settings.model.name,
         }
         if latency_ms is not None:
             params["lastLatencyMs"] = round(latency_ms, 1)
