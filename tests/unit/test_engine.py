@@ -268,3 +268,21 @@ async def test_a_failing_context_provider_does_not_fail_the_completion(
     s = await engine.complete(request(ADD))
     assert s is not None and s.text == " + b"
     assert "<|repo_name|>" not in prompt_text(backend.requests[0].prompt)
+
+
+async def test_a_comment_or_string_gets_a_single_line_even_after_a_block_opener(
+    backend: RecordingBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `# Steps:` ends with `:` like a block opener, but it is a comment: the suggestion finishes
+    # that line instead of writing a block. A file without a grammar keeps the text rule.
+    scripted(monkeypatch, " the plan\n        step_one()\n        step_two()")
+    text = "def run():\n    # Steps:"
+    engine = CompletionEngine(backend, settings(multiline="auto"))
+    in_python = await engine.complete(request(text))
+    assert in_python is not None
+    assert in_python.text == " the plan"
+    in_text = await engine.complete(
+        CompletionRequest(path=Path("/project/notes.txt"), text=text, offset=len(text))
+    )
+    assert in_text is not None
+    assert "\n" in in_text.text

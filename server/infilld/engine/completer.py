@@ -277,7 +277,6 @@ class CompletionEngine:
             self._active.set()  # newest request wins
         cancel = threading.Event()
         self._active = cancel
-        ctx = cursor_context(req.text, req.offset, mode=cfg.multiline, max_lines=cfg.max_lines)
         cached = self._from_cache(req)
         if cached is not None:
             if self._active is cancel:
@@ -302,6 +301,10 @@ class CompletionEngine:
                 self._active = None
         if cancel.is_set():
             return None
+        mode = cfg.multiline
+        if mode == "auto" and await asyncio.to_thread(_in_comment_or_string, req):
+            mode = "never"  # finish the comment or string on this line, not a block of code
+        ctx = cursor_context(req.text, req.offset, mode=mode, max_lines=cfg.max_lines)
         prompt = self._layout(req, snippets)
         gen = GenerationRequest(
             prompt=prompt,
@@ -392,6 +395,23 @@ class CompletionEngine:
         rel = _relative(req.path, req.workspace_root)
         repo = req.workspace_root.name if req.workspace_root else None
         return list(layout_fim_prompt(window, path=rel, repo_name=repo, snippets=snippets))
+
+
+MAX_SYNTAX_CHARS = 300_000  # bigger buffers skip the syntax check (a parse per request)
+
+
+def _in_comment_or_string(req: CompletionRequest) -> bool:
+    """Whether the cursor is inside a comment or a string literal (tree-sitter; False without a
+    grammar for the file)."""
+    if len(req.text) > MAX_SYNTAX_CHARS:
+        return False
+    from infilld.syntax import char_to_byte, is_inside_string_or_comment, language_for_path, parse
+
+    lang = language_for_path(req.path)
+    if lang is None:
+        return False
+    tree = parse(req.text, lang)
+    return is_inside_string_or_comment(tree, char_to_byte(req.text, req.offset))
 
 
 def _state_key(req: CompletionRequest) -> tuple[Path, str, str]:
