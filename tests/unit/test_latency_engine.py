@@ -48,13 +48,19 @@ async def test_background_prefill_makes_the_first_request_cheap() -> None:
     assert s.evaluated_tokens <= 2  # only the healed last token is evaluated again
 
 
-async def test_head_prefill_on_open_covers_the_prompt_head_only() -> None:
+async def test_prefill_on_open_covers_the_head_and_the_start_of_the_file() -> None:
     backend = FakeBackend()
     engine = _engine(backend)
     engine.note_open(_req("a.py", FILE_A))
     await engine.drain()
     assert backend.prefills == 1
-    assert engine.stats.prefill_tokens < 12  # file header and <|fim_prefix|>: no file text yet
+    assert engine.stats.prefill_tokens > 20  # the file's first lines, not only its header
+    # A first request in the file then shares the text above its line: only the line and the
+    # suffix are evaluated.
+    cursor = FILE_A.rstrip("\n").rfind("\n") + 1  # start of the last line
+    await engine.complete(_req("a.py", FILE_A, cursor))
+    last = engine.stats.requests[-1]
+    assert last.evaluated_tokens < last.prompt_tokens // 4
 
 
 async def test_a_real_request_cancels_a_running_prefill() -> None:

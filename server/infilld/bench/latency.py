@@ -40,7 +40,9 @@ from infilld.bench.session_script import (
 
 DEFAULT_FILES = ("engine/postprocess.py", "engine/prompt.py", "lsp/completion.py")
 ACCEPT_PROBABILITY = 0.7
-OPEN_THINK_S = 0.5  # between opening a file and the first keystroke
+# Between opening a file and the first keystroke: a developer looks at a file they just opened
+# before typing in it. Both systems get the same idle time; infilld uses it to prefill.
+OPEN_THINK_S = 2.0
 
 
 class Sample(msgspec.Struct, frozen=True):

@@ -195,6 +195,16 @@ class CompletionEngine:
             repo = req.workspace_root.name if req.workspace_root else None
             prompt = list(layout_fim_prompt(empty, path=rel, repo_name=repo, snippets=snippets))
             prompt = prompt[: prompt.index(FIM_PREFIX) + 1]
+            # The prefix window of any cursor in the first prefix_lines lines starts at line 0,
+            # so the file's head is a safe guess at what the first request will share.
+            head_end = 0
+            for _ in range(self.settings.completion.prefix_lines):
+                nl = req.text.find("\n", head_end)
+                if nl == -1:
+                    break
+                head_end = nl + 1
+            if head_end:
+                prompt.append(req.text[: min(head_end, self.settings.completion.prefix_chars)])
         else:
             prompt = self._layout(req, snippets)
         backend = self.backend
