@@ -19,12 +19,15 @@ import msgspec
 
 from infilld.config import ContextSettings
 from infilld.engine.context import select_context
+from infilld.engine.fix import FixTask
 from infilld.engine.prompt import Snippet
 from infilld.index import WorkspaceIndex
 
 log = logging.getLogger(__name__)
 RECENT_REGIONS = 8
 RECENT_RADIUS_LINES = 12
+MAX_FIX_NAMES = 40  # names of a region looked up for a fix
+MAX_FIX_DEFINITIONS = 12
 
 
 class _Cached(msgspec.Struct):
@@ -146,6 +149,20 @@ class RepoContext:
             while len(self._blocks) > 64:
                 self._blocks.popitem(last=False)
         return snippets
+
+    def definition_texts(self, task: FixTask, names: Sequence[str]) -> list[str]:
+        """Definitions of `names` from other workspace files, for the "fix this" prompt (the
+        fix engine's DefinitionProvider): small ones whole, larger ones as signature and doc."""
+        out: list[str] = []
+        for index in list(self._indexes.values()):
+            for name in names[:MAX_FIX_NAMES]:
+                for sym in index.definitions(name)[:2]:
+                    if sym.path == task.path or index.abspath(sym.path) == Path(task.path):
+                        continue
+                    text = sym.body or sym.stub()
+                    if text not in out:
+                        out.append(text)
+        return out[:MAX_FIX_DEFINITIONS]
 
     def close(self) -> None:
         for index in list(self._indexes.values()):

@@ -23,6 +23,7 @@ from infilld.backends.base import Backend
 from infilld.backends.factory import create_backend
 from infilld.config import Settings, load_settings
 from infilld.engine.completer import CompletionEngine, ContextProvider
+from infilld.engine.fix import DefinitionProvider
 from infilld.engine.repo_context import RepoContext
 from infilld.errors import InfilldError
 from infilld.lsp.convert import uri_to_path
@@ -59,6 +60,7 @@ class InfilldServer(LanguageServer):
         self._shown: set[str] = set()
         self._load_task: asyncio.Task[None] | None = None
         self.repo: RepoContext | None = None
+        self.definition_provider: DefinitionProvider | None = None
 
     # -- messages to the user ------------------------------------------------------------------
     def show_once(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
@@ -169,6 +171,8 @@ class InfilldServer(LanguageServer):
         """Index every workspace folder in the background (completions never wait for it)."""
         if self.repo is None:
             self.repo = RepoContext(self.settings.context)
+            # "Fix this" prompts get the definitions of the names involved from other files.
+            self.definition_provider = self.repo.definition_texts
         roots = [uri_to_path(f.uri) for f in self.workspace.folders.values()]
         if not roots and self.workspace.root_path:
             roots = [Path(self.workspace.root_path)]
@@ -186,14 +190,14 @@ class InfilldServer(LanguageServer):
         backend, self.backend, self.engine = self.backend, None, None
         if backend is not None:
             backend.close()
-        repo, self.repo = self.repo, None
+        repo, self.repo, self.definition_provider = self.repo, None, None
         if repo is not None:
             repo.close()
 
     async def close(self) -> None:
         """Shutdown: free the model and stop watching the workspace."""
         await self.close_backend()
-        repo, self.repo = self.repo, None
+        repo, self.repo, self.definition_provider = self.repo, None, None
         if repo is not None:
             await asyncio.to_thread(repo.close)
 

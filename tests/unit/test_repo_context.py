@@ -1,0 +1,76 @@
+"""RepoContext: the per-file context block stays byte-identical while only that file's buffer
+changes, is rebuilt when another file changes, and feeds "fix this" with other files' definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infilld.config import ContextSettings
+from infilld.engine.fix import FixTask
+from infilld.engine.repo_context import RepoContext
+
+SHAPES = '''"""Shapes."""
+
+
+def scale(value: float, factor: float) -> float:
+    """Multiply value by factor."""
+    return value * factor
+
+
+class Box:
+    def area(self) -> float:
+        return 1.0
+'''
+MAIN = """from shapes import Box, scale
+
+
+def grow(box: Box) -> float:
+    return scale(box.area(), 2.0)
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[tuple[RepoContext, Path]]:
+    (tmp_path / "shapes.py").write_text(SHAPES)
+    (tmp_path / "main.py").write_text(MAIN)
+    rc = RepoContext(ContextSettings(), cache_dir=tmp_path / ".cache")
+    rc.add_folder(tmp_path)
+    assert rc.ready.wait(30)
+    yield rc, tmp_path
+    rc.close()
+
+
+def count(text: str) -> int:
+    return len(text) // 3
+
+
+def test_block_is_reused_while_typing_and_rebuilt_when_another_file_changes(
+    repo: tuple[RepoContext, Path],
+) -> None:
+    rc, root = repo
+    main = root / "main.py"
+    first = rc.provide(main, MAIN + "\n", len(MAIN), 512, count)
+    assert any("def scale" in s.text for s in first)
+    assert all(s.path != "main.py" for s in first)
+    typed = MAIN + "\nresult = gr"
+    second = rc.provide(main, typed, len(typed), 512, count)
+    assert second is first  # the same object: nothing but this buffer changed
+    index = rc.index_for(main)
+    assert index is not None
+    index.update_buffer(
+        root / "shapes.py",
+        SHAPES + "\n\ndef shrink(value: float) -> float:\n    return value / 2\n",
+    )
+    third = rc.provide(main, typed, len(typed), 512, count)
+    assert third is not first
+
+
+def test_fix_prompts_get_definitions_from_other_files(repo: tuple[RepoContext, Path]) -> None:
+    rc, _root = repo
+    task = FixTask(kind="fix", text=MAIN, start=0, end=0, path="main.py")
+    texts = rc.definition_texts(task, ["scale", "grow", "nowhere"])
+    assert any("def scale(value: float, factor: float)" in t for t in texts)
+    assert not any("def grow" in t for t in texts)  # the file being fixed is not context
