@@ -1,5 +1,5 @@
-"""RepoContext: the per-file context block stays byte-identical while only that file's buffer
-changes, is rebuilt when another file changes, and feeds "fix this" with other files' definitions."""
+"""RepoContext: the per-file context block stays byte-identical while the user edits, is rebuilt
+when a file changes on disk, and feeds "fix this" with other files' definitions."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def count(text: str) -> int:
     return len(text) // 3
 
 
-def test_block_is_reused_while_typing_and_rebuilt_when_another_file_changes(
+def test_block_is_reused_while_editing_and_rebuilt_when_a_file_changes_on_disk(
     repo: tuple[RepoContext, Path],
 ) -> None:
     rc, root = repo
@@ -60,10 +60,14 @@ def test_block_is_reused_while_typing_and_rebuilt_when_another_file_changes(
     assert second is first  # the same object: nothing but this buffer changed
     index = rc.index_for(main)
     assert index is not None
-    index.update_buffer(
-        root / "shapes.py",
-        SHAPES + "\n\ndef shrink(value: float) -> float:\n    return value / 2\n",
-    )
+    grown = SHAPES + "\n\ndef shrink(value: float) -> float:\n    return value / 2\n"
+    # unsaved edits in another open file do not rebuild the block (it heads the prompt) ...
+    index.update_buffer(root / "shapes.py", grown)
+    assert rc.provide(main, typed, len(typed), 512, count) is first
+    # ... a change on disk does
+    index.close_buffer(root / "shapes.py")
+    (root / "shapes.py").write_text(grown)
+    index.refresh_paths([root / "shapes.py"])
     third = rc.provide(main, typed, len(typed), 512, count)
     assert third is not first
 

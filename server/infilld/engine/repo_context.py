@@ -2,9 +2,10 @@
 background, and a per-file context block that stays byte-identical until the repository changes.
 
 The context block sits at the very start of the prompt, so any change to it costs a full prompt
-re-evaluation (seconds on a CPU). The block for a file is therefore computed once and reused while
-nothing but that file's own buffer has changed; it is recomputed when another file changes (on disk
-or in the editor) or when the file's own imports change.
+re-evaluation (seconds on a CPU). The block for a file is therefore computed once and reused until
+the repository really changes: a file changes on disk (a save, a checkout, codegen) or the file's
+own imports change. Unsaved edits in other open files do not rebuild it: they are small and
+frequent, and rebuilding on each would re-evaluate the whole prompt at every switch between files.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ MAX_FIX_DEFINITIONS = 12
 
 
 class _Cached(msgspec.Struct):
-    generation: int  # index generation right after this file's buffer was last applied
+    disk_generation: int  # the index's disk generation when the block was built
     imports: tuple[Path, ...]
     snippets: tuple[Snippet, ...]
 
@@ -123,19 +124,13 @@ class RepoContext:
         index = self.index_for(path)
         if index is None:
             return ()
-        before = index.generation
         index.update_buffer(path, text)
-        after = index.generation
         imports = tuple(index.imports_of(path))
+        disk = index.disk_generation
         with self._lock:
             cached = self._blocks.get(path)
             recent = [(p, t) for p, t in self._recent.items() if p != path]
-        if (
-            cached is not None
-            and cached.generation == before  # nothing but this buffer changed since
-            and cached.imports == imports
-        ):
-            cached.generation = after
+        if cached is not None and cached.disk_generation == disk and cached.imports == imports:
             return cached.snippets
         snippets = tuple(
             select_context(
@@ -144,7 +139,7 @@ class RepoContext:
             )
         )  # fmt: skip
         with self._lock:
-            self._blocks[path] = _Cached(index.generation, imports, snippets)
+            self._blocks[path] = _Cached(disk, imports, snippets)
             self._blocks.move_to_end(path)
             while len(self._blocks) > 64:
                 self._blocks.popitem(last=False)

@@ -96,6 +96,7 @@ class WorkspaceIndex:
         self._fileset: FileSet | None = None
         self._resolved: dict[str, list[str]] = {}
         self._generation = 0
+        self._disk_generation = 0
         self._cache_loaded = False
         self._dirty = False  # disk entries changed since the last save
         self._stop = threading.Event()
@@ -260,6 +261,7 @@ class WorkspaceIndex:
         else:
             self._disk[rel] = entry
         self._dirty = True
+        self._disk_generation += 1
         self._changed(rel, before, self._effective(rel))
 
     def _flush_buffers(self) -> None:
@@ -507,6 +509,13 @@ class WorkspaceIndex:
             self._save_if_dirty()
 
     # ----------------------------------------------------------------- readers
+
+    @property
+    def disk_generation(self) -> int:
+        """Bumps when a file's content on disk changes (saves, git checkout, codegen), not on
+        editor buffer edits."""
+        with self._lock:
+            return self._disk_generation
 
     @property
     def generation(self) -> int:
