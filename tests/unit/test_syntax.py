@@ -260,3 +260,24 @@ def test_tree_cache_reuses_parse() -> None:
     cache.parse("z = 3\n", py)
     cache.parse("x = 1\n", py)  # evicted by the two newer texts
     assert cache.parses == 4
+
+
+def _defs(language_id: str, src: str) -> dict[str, str]:
+    lang = language_for_id(language_id)
+    assert lang is not None
+    return {d.name: d.doc for d in definitions(parse(src, lang), lang, src.encode())}
+
+
+def test_a_clipped_python_docstring_still_closes() -> None:
+    body = "\n".join(f"    line {i} of a long story." for i in range(20))
+    src = f'class Agent:\n    """Agent.\n\n{body}\n    """\n\n    def run(self) -> None: ...\n'
+    doc = _defs("python", src)["Agent"]
+    assert doc.count('"""') == 2 and doc.rstrip().endswith('"""')
+    assert len(doc.splitlines()) <= 8
+
+
+def test_a_clipped_block_comment_keeps_its_opening() -> None:
+    body = "\n".join(f" * line {i}" for i in range(20))
+    src = f"/**\n{body}\n */\nexport function go(): void {{}}\n"
+    doc = _defs("typescript", src)["go"]
+    assert doc.startswith("/**") and doc.rstrip().endswith("*/")

@@ -98,7 +98,14 @@ def _python_docstring(node: Node, source: bytes) -> str:
         return ""
     start = _line_start(source, first.start_byte)
     doc = source[start : first.end_byte].decode("utf-8", errors="replace")
-    return _clip_lines(doc, MAX_DOC_LINES)
+    lines = doc.splitlines()
+    if len(lines) <= MAX_DOC_LINES:
+        return doc
+    # Clipped, the docstring must still close, or everything shown after it (method signatures in
+    # the context block) would read as the inside of a string.
+    quote = next((q for q in ('"""', "'''") if q in lines[0]), "")
+    indent = lines[0][: len(lines[0]) - len(lines[0].lstrip())]
+    return "\n".join([*lines[: MAX_DOC_LINES - 1], f"{indent}...{quote}"])
 
 
 def _leading_comment(node: Node, source: bytes) -> str:
@@ -126,7 +133,12 @@ def _leading_comment(node: Node, source: bytes) -> str:
         end = cursor.end_byte
     doc = source[start:end].decode("utf-8", errors="replace")
     lines = doc.splitlines()
-    return "\n".join(lines[-MAX_DOC_LINES:])  # keep the lines nearest the definition
+    if len(lines) <= MAX_DOC_LINES:
+        return doc
+    # Keep the lines nearest the definition, and a block comment's opening line so it stays one.
+    if lines[0].lstrip().startswith("/*") and "*/" not in lines[0]:
+        return "\n".join([lines[0], *lines[-(MAX_DOC_LINES - 1) :]])
+    return "\n".join(lines[-MAX_DOC_LINES:])
 
 
 def definitions(tree: Tree, language: LoadedLanguage, source: bytes) -> list[Definition]:
