@@ -22,7 +22,8 @@ _CLOSERS = {v: k for k, v in _OPENERS.items()}
 # A line that only closes brackets (`}`, `]);`, `},`).
 _CLOSER_LINE_RE = re.compile(r"^[)\]}]+[;,]?$")
 # A line ending with one of these opens a block or a continuation: the suggestion may span lines.
-_BLOCK_OPENER_RE = re.compile(r"(:|\{|\(|\[|=>|->|\bdo|\bthen|=)\s*(#.*|//.*)?$")
+# ("=" is not one: `x = ` at the end of a line is finished on that line.)
+_BLOCK_OPENER_RE = re.compile(r"(:|\{|\(|\[|=>|->|\bdo|\bthen)\s*(#.*|\/\/.*)?$")
 
 
 class CursorContext(msgspec.Struct, frozen=True):
