@@ -19,6 +19,32 @@ import msgspec
 T = TypeVar("T")
 
 
+class CancelEvent(threading.Event):
+    """A threading.Event that also runs hooks when set, so a backend can mirror a cancellation
+    into native memory that llama.cpp polls without taking Python's GIL."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._hooks: list[Callable[[], None]] = []
+        self._hooks_lock = threading.Lock()
+
+    def set(self) -> None:
+        super().set()
+        with self._hooks_lock:
+            hooks = list(self._hooks)
+        for hook in hooks:
+            hook()
+
+    def add_hook(self, hook: Callable[[], None]) -> None:
+        with self._hooks_lock:
+            self._hooks.append(hook)
+
+    def remove_hook(self, hook: Callable[[], None]) -> None:
+        with self._hooks_lock:
+            if hook in self._hooks:
+                self._hooks.remove(hook)
+
+
 class Special(msgspec.Struct, frozen=True):
     """A special token by its text form, e.g. `<|fim_prefix|>`."""
 
@@ -45,7 +71,7 @@ class GenerationRequest(msgspec.Struct, kw_only=True):
     # Re-generate the prompt's last token (token healing); the result text starts after it.
     heal: bool = False
     deadline: float | None = None  # time.monotonic() value
-    cancel: threading.Event = msgspec.field(default_factory=threading.Event)
+    cancel: threading.Event = msgspec.field(default_factory=CancelEvent)
     # Called with the text generated so far after each token; True stops generation.
     should_stop: Callable[[str], bool] | None = None
     # Which saved KV state this prompt belongs to (the file's path): backends that keep states of

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import ctypes
 import logging
 import os
 import threading
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from infilld.backends.base import (
+    CancelEvent,
     GenerationRequest,
     GenerationResult,
     OwnerThread,
@@ -93,8 +95,8 @@ class LlamaBackend:
         self._stop_ids: frozenset[int] = frozenset()
         self.gpu_offload = False
         self._by_first_byte: dict[int, list[tuple[int, bytes]]] | None = None
-        self._evaluating: Any = None  # the cancel event of the batch llama.cpp is evaluating
-        self._abort_cb: Any = None  # keeps the ctypes callback alive while the context lives
+        self._abort_flag: Any = None  # b"x" while the batch being evaluated is cancelled
+        self._abort_cb: Any = None  # keeps the callback object alive while the context lives
         self._key: str | None = None  # the file whose prompt the live KV cache holds
         self.states: KVStateStore[Any] = KVStateStore(KV_STATES, KV_STATE_BYTES)
 
@@ -134,11 +136,20 @@ class LlamaBackend:
             )
         except Exception as exc:  # llama-cpp-python raises ValueError/RuntimeError/OSError
             raise ModelLoadError(f"llama.cpp could not load {self._path}: {exc}") from exc
-        # llama.cpp asks this between graph nodes while it evaluates a batch: a cancelled request
-        # stops mid-chunk (the aborted chunk is dropped from the KV cache by llama.cpp and
-        # llama-cpp-python leaves n_tokens unchanged, so the cache stays consistent).
-        self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: self._abort_requested())
-        llama_cpp.llama_set_abort_callback(self._llm._ctx.ctx, self._abort_cb, None)
+        # llama.cpp polls an abort callback between graph nodes while it evaluates a batch, so a
+        # cancelled request stops mid-chunk (llama.cpp drops the aborted chunk from the KV cache and
+        # llama-cpp-python leaves n_tokens unchanged: the cache stays consistent). A Python callback
+        # would take the GIL hundreds of times per token and, with other threads busy, made
+        # generation 10x slower; so the callback is libc's strlen on a 2-byte flag: it returns 0
+        # (go on) for b"\0" and 1 (abort) for b"x", read as the callback's bool, without Python.
+        libc = ctypes.CDLL(None)
+        self._abort_flag = ctypes.create_string_buffer(2)
+        strlen = ctypes.cast(libc.strlen, ctypes.c_void_p).value
+        assert strlen is not None
+        self._abort_cb = llama_cpp.ggml_abort_callback(strlen)
+        llama_cpp.llama_set_abort_callback(
+            self._llm._ctx.ctx, self._abort_cb, ctypes.cast(self._abort_flag, ctypes.c_void_p)
+        )
         report(0.8, "reading the vocabulary")
         for name in (*ALWAYS_STOP, "<|im_start|>"):
             ids = self._llm.tokenize(name.encode(), add_bos=False, special=True)
@@ -159,13 +170,17 @@ class LlamaBackend:
         )
         report(1.0, "model ready")
 
-    def _abort_requested(self) -> bool:
-        cancel = self._evaluating
-        return cancel is not None and cancel.is_set()
+    def _raise_abort(self) -> None:
+        if self._abort_flag is not None:
+            self._abort_flag[0] = b"x"
 
     def _eval(self, tokens: list[int], cancel: Any) -> bool:
         """Evaluate tokens into the KV cache; False if `cancel` aborted it part-way."""
-        self._evaluating = cancel
+        hooked = isinstance(cancel, CancelEvent)
+        if hooked:
+            cancel.add_hook(self._raise_abort)
+        if cancel is not None and cancel.is_set():
+            self._raise_abort()
         try:
             self._require().eval(tokens)
             return True
@@ -174,7 +189,10 @@ class LlamaBackend:
                 return False
             raise
         finally:
-            self._evaluating = None
+            if hooked:
+                cancel.remove_hook(self._raise_abort)
+            if self._abort_flag is not None:
+                self._abort_flag[0] = b"\0"
 
     def has_special(self, name: str) -> bool:
         return name in self._special

@@ -25,6 +25,7 @@ import msgspec
 
 from infilld.backends.base import (
     Backend,
+    CancelEvent,
     GenerationRequest,
     PromptPiece,
     StopReason,
@@ -184,7 +185,7 @@ class CompletionEngine:
             return 0  # a real request is running: it is doing this work already
         if self._prefill_cancel is not None:
             self._prefill_cancel.set()
-        cancel = threading.Event()
+        cancel = CancelEvent()
         self._prefill_cancel = cancel
         snippets = await self._snippets(req)
         if cancel.is_set():
@@ -285,7 +286,7 @@ class CompletionEngine:
                 return self._served_now(req, joined.text, start, "prefetch")
         if self._active is not None:
             self._active.set()  # newest request wins
-        cancel = threading.Event()
+        cancel = CancelEvent()
         self._active = cancel
         cached = self._from_cache(req)
         if cached is not None:

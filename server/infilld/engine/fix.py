@@ -18,7 +18,6 @@ import difflib
 import logging
 import re
 import textwrap
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Literal
 
 from infilld.backends.base import (
     Backend,
+    CancelEvent,
     GenerationRequest,
     PromptPiece,
     StopReason,
@@ -855,7 +855,7 @@ class FixEngine:
                 f"the code around the problem is too large for the model's context "
                 f"({prompt_tokens} + {max_tokens} tokens > {self.context_length})",
             )
-        cancel = threading.Event()
+        cancel = CancelEvent()
         target_last = plan.target_lines[1]
         region_text = plan.region.text
         check_convergence = task.kind in ("fix", "fix_selection", "docstring")
