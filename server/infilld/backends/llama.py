@@ -39,12 +39,11 @@ from infilld.errors import BackendError, BackendNotReadyError, ModelLoadError
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-# Prompt evaluation chunk: small enough that cancellation is noticed quickly (about 0.25 s of
-# prompt work on a 2-core CPU), large enough to keep the matrix kernels efficient.
-EVAL_CHUNK = 64
-# Background prefill uses smaller chunks: a real request waits for the chunk in flight to finish
-# (about 0.25 s at 32 tokens on 2 cores) before it gets the model thread.
-PREFILL_CHUNK = 32
+# Prompt evaluation chunk. Cancellation aborts inside a chunk (the native abort flag), so chunks
+# can be large enough for efficient matrix kernels: measured here, 64 tokens -> 255 tokens/s,
+# 256 -> 298, 512 -> 308 (0.5B, 2 threads).
+EVAL_CHUNK = 256
+PREFILL_CHUNK = 256
 # Saved per-file KV states: a few files, and a byte cap (about 12 KB per token for the 0.5B model).
 KV_STATES = 3
 KV_STATE_BYTES = 192 * 1024 * 1024

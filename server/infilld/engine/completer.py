@@ -35,6 +35,7 @@ from infilld.config import Settings
 from infilld.engine.postprocess import CursorContext, cursor_context, is_complete, postprocess
 from infilld.engine.prompt import (
     FIM_PREFIX,
+    WINDOW_STEP_LINES,
     Anchor,
     FimWindow,
     Snippet,
@@ -196,10 +197,10 @@ class CompletionEngine:
             repo = req.workspace_root.name if req.workspace_root else None
             prompt = list(layout_fim_prompt(empty, path=rel, repo_name=repo, snippets=snippets))
             prompt = prompt[: prompt.index(FIM_PREFIX) + 1]
-            # The prefix window of any cursor in the first prefix_lines lines starts at line 0,
-            # so the file's head is a safe guess at what the first request will share.
+            # The prefix window of any cursor in the first prefix_lines + WINDOW_STEP_LINES lines
+            # starts at line 0, so the file's head is what the first request will share.
             head_end = 0
-            for _ in range(self.settings.completion.prefix_lines):
+            for _ in range(self.settings.completion.prefix_lines + WINDOW_STEP_LINES):
                 nl = req.text.find("\n", head_end)
                 if nl == -1:
                     break
