@@ -105,8 +105,11 @@ class InfilldServer(LanguageServer):
         for problem in problems:
             self.show_once(f"invalid setting: {problem}", types.MessageType.Warning)
         changed = settings.model != self.settings.model
+        if settings.log_level != self.settings.log_level:
+            # Only a level the client sets changes logging: `--log-level` on the command line
+            # stays in force otherwise (the default "info" must not silence a requested "debug").
+            logging.getLogger("infilld").setLevel(settings.log_level.upper())
         self.settings = settings
-        logging.getLogger("infilld").setLevel(settings.log_level.upper())
         if self.engine is not None:
             self.engine.settings = settings
         return changed
