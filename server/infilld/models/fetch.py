@@ -50,7 +50,8 @@ class ProgressBar:
         else:
             line = f"{self._label} {done / 1e6:8.1f} MB {message}"
         end = "\r" if self._tty and not final else "\n"
-        print(line, end=end, file=self._stream, flush=True)
+        self._stream.write(line + end)  # stderr by default: stdout may carry JSON-RPC
+        self._stream.flush()
 
 
 def model_path(entry: ModelEntry) -> Path:
