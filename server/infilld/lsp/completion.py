@@ -23,26 +23,33 @@ log = logging.getLogger(__name__)
 MAX_DOCUMENT_CHARS = 2_000_000  # larger buffers (logs, bundles) get no suggestions
 
 
+def snapshot(ls: InfilldServer, uri: str) -> tuple[str, Path, Path | None] | None:
+    """(text, path, workspace root) of an open document the engine serves, or None with the
+    reason logged (never opened, binary, or too large)."""
+    doc = ls.workspace.text_documents.get(uri)
+    if doc is None:
+        log.warning("request for a document that was never opened: %s", uri)
+        return None
+    text = doc.source
+    if len(text) > MAX_DOCUMENT_CHARS or "\x00" in text[:8192]:
+        log.info("ignoring %s: binary or larger than %d characters", uri, MAX_DOCUMENT_CHARS)
+        return None
+    path = uri_to_path(uri) or Path("/untitled") / uri.rsplit("/", 1)[-1]
+    return text, path, _workspace_root(ls, path)
+
+
 async def suggest(ls: InfilldServer, uri: str, position: types.Position) -> Suggestion | None:
     """The suggestion for a position, or None (with the reason logged)."""
     if not ls.settings.completion.enable:
         return None
-    doc = ls.workspace.text_documents.get(uri)
-    if doc is None:
-        log.warning("completion for a document that was never opened: %s", uri)
+    snap = snapshot(ls, uri)
+    if snap is None:
         return None
-    text = doc.source
-    if len(text) > MAX_DOCUMENT_CHARS or "\x00" in text[:8192]:
-        log.info(
-            "no completion for %s: binary or larger than %d characters", uri, MAX_DOCUMENT_CHARS
-        )
-        return None
+    text, path, root = snap
     if not ls.model_ready.is_set() or ls.engine is None:
         log.info("no completion yet: %s", ls.load_error or "the model is loading")
         return None
     offset = offset_at(text, position, ls.workspace.position_encoding or "utf-16")
-    path = uri_to_path(uri) or Path("/untitled") / uri.rsplit("/", 1)[-1]
-    root = _workspace_root(ls, path)
     if ls.repo is not None:
         ls.repo.note_view(path, text, offset)
     ls.send_status("busy")

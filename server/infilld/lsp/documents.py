@@ -8,13 +8,13 @@ feeds its typing-rhythm debounce, detects an accepted suggestion, and arms a bac
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from infilld.engine.completer import CompletionRequest
-from infilld.lsp.convert import offset_at, uri_to_path
+from infilld.lsp.completion import snapshot
+from infilld.lsp.convert import offset_at
 
 if TYPE_CHECKING:
     from infilld.lsp.server import InfilldServer
@@ -25,20 +25,15 @@ STATS_REQUEST = "infilld/stats"
 
 def _request(ls: InfilldServer, uri: str, offset: int | None) -> CompletionRequest | None:
     """A snapshot of the document for the engine (None for documents the engine ignores)."""
-    from infilld.lsp.completion import MAX_DOCUMENT_CHARS, _workspace_root
-
-    doc = ls.workspace.text_documents.get(uri)
-    if doc is None:
+    snap = snapshot(ls, uri)
+    if snap is None:
         return None
-    text = doc.source
-    if len(text) > MAX_DOCUMENT_CHARS:
-        return None
-    path = uri_to_path(uri) or Path("/untitled") / uri.rsplit("/", 1)[-1]
+    text, path, root = snap
     return CompletionRequest(
         path=path,
         text=text,
         offset=len(text) if offset is None else min(offset, len(text)),
-        workspace_root=_workspace_root(ls, path),
+        workspace_root=root,
     )
 
 
