@@ -7,6 +7,8 @@ import contextlib
 import socket
 import sys
 import time
+from asyncio.subprocess import Process
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -98,54 +100,49 @@ async def complete_once(port: int) -> list[str]:
     return items
 
 
-@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc/net/tcp")
-async def test_completion_over_tcp() -> None:
+@contextlib.asynccontextmanager
+async def tcp_server(
+    stdout: int = asyncio.subprocess.DEVNULL,
+) -> AsyncIterator[tuple[int, Process]]:
+    """`infilld serve --tcp` (fake backend) on a free port, killed at the end."""
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "infilld", "serve", "--backend", "fake", "--tcp", "--port", str(port),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        stdout=stdout, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:
+        yield port, proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc/net/tcp")
+
+
+@needs_proc
+async def test_completion_over_tcp() -> None:
+    async with tcp_server(stdout=asyncio.subprocess.PIPE) as (port, proc):
         await wait_listening(port)
         assert await complete_once(port) == [" + b"]
         # stdout stays quiet: the protocol runs on the socket
         assert proc.stdout is not None
         with contextlib.suppress(TimeoutError):
             assert await asyncio.wait_for(proc.stdout.read(1), 0.2) == b""
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
 
 
-@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc/net/tcp")
+@needs_proc
 async def test_tcp_binds_localhost_only() -> None:
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "infilld", "serve", "--backend", "fake", "--tcp", "--port", str(port),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
+    async with tcp_server() as (port, _proc):
         assert await wait_listening(port) == ["0100007F"]  # 127.0.0.1 and nothing else
-    finally:
-        proc.kill()
-        await proc.wait()
 
 
-@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc/net/tcp")
+@needs_proc
 async def test_tcp_serves_the_next_client_after_one_leaves() -> None:
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "infilld", "serve", "--backend", "fake", "--tcp", "--port", str(port),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
+    async with tcp_server() as (port, proc):
         await wait_listening(port)
         assert await complete_once(port) == [" + b"]
         await wait_listening(port)  # listening again after the first client sent exit
         assert await complete_once(port) == [" + b"]
         assert proc.returncode is None
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()

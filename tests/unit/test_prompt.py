@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from infilld.backends.base import Special
+from infilld.backends.kvstate import common_prefix
 from infilld.engine.prompt import (
     ANCHOR_MAX_LINES,
     FILE_SEP,
@@ -36,15 +37,6 @@ def flatten(pieces: list[object]) -> list[object]:
     for p in pieces:
         out.extend(p if isinstance(p, str) else [p])
     return out
-
-
-def common_prefix(a: list[object], b: list[object]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def test_file_level_fim_layout() -> None:
