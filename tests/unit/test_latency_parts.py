@@ -7,7 +7,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from infilld.backends.kvstate import MIN_GAIN_TOKENS, KVStateStore
+from infilld.backends.kvstate import MIN_GAIN_TOKENS, KVStateStore, plan_reuse
 from infilld.bench.session_script import (
     accepted_part,
     histogram_png,
@@ -73,6 +73,25 @@ def test_switch_within_one_file_saves_nothing() -> None:
     store: KVStateStore[str] = KVStateStore()
     assert store.switch("a", A, "a", A[:10], lambda: ("x", 1)) is None
     assert len(store) == 0
+
+
+def test_reuse_keeps_the_common_prefix_and_moves_later_runs_down() -> None:
+    cached = list(range(100))
+    # The window lost lines 10-39 at its top: the rest moves down, nothing is evaluated again.
+    plan = plan_reuse(cached, cached[:10] + cached[40:] + [999], min_run=16)
+    assert plan.common == 10 and plan.moves == ((40, 10, 60),) and plan.reused == 70
+    # A run shorter than min_run is not worth a move; what follows it is evaluated.
+    plan = plan_reuse(cached, cached[:10] + cached[40:50] + [999] * 5, min_run=16)
+    assert plan.moves == () and plan.reused == 10
+    # Runs only move down: new text before a cached run makes it unusable (llama.cpp requires new
+    # tokens after every cached position).
+    plan = plan_reuse(cached, [7, 7, 7, *cached], min_run=16)
+    assert plan.reused == 0
+    # The last token is always evaluated again, so its logits are fresh.
+    assert plan_reuse(cached, cached, min_run=16).reused == 99
+    assert plan_reuse(cached, cached[:10] + cached[40:], min_run=16).reused == 69
+    assert plan_reuse(cached, cached[:5] + cached[50:], min_run=0).reused == 5  # reuse off
+    assert plan_reuse([], cached, min_run=16).reused == 0
 
 
 def test_debounce_grows_with_typing_speed_and_vanishes_for_slow_typing() -> None:

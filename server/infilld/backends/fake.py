@@ -28,7 +28,7 @@ from infilld.backends.base import (
     Special,
     StopReason,
 )
-from infilld.backends.kvstate import KVStateStore, common_prefix
+from infilld.backends.kvstate import REUSE_MIN_RUN, KVStateStore, plan_reuse
 
 # Tokens per prefill chunk (cancellation is checked between chunks, as in the llama backend).
 PREFILL_CHUNK = 16
@@ -103,8 +103,9 @@ class FakeBackend:
         if found is not None:
             self._cache = list(found[1].blob)
         self._key = cache_key
-        common = common_prefix(self._cache, tokens)
-        self._cache = self._cache[:common]
+        # Like the llama backend: the common prefix, then cached runs moved into place.
+        common = plan_reuse(self._cache, tokens, REUSE_MIN_RUN).reused
+        self._cache = tokens[:common]
         done = common
         while done < len(tokens):
             if cancel is not None and cancel.is_set():

@@ -23,6 +23,11 @@ B = TypeVar("B")
 # live cache (a restore costs about as much as evaluating a handful of tokens).
 MIN_GAIN_TOKENS = 32
 
+# Runs of cached tokens at least this long are moved into place (KV shift) instead of evaluated
+# again, as llama-server's --cache-reuse does: after the cursor moves down a file, the lines the
+# prefix window dropped at its top cost nothing and the lines it kept are not evaluated again.
+REUSE_MIN_RUN = 48
+
 
 def common_prefix(a: Sequence[object], b: Sequence[object]) -> int:
     """Length of the longest common prefix of two token sequences."""
@@ -32,6 +37,47 @@ def common_prefix(a: Sequence[object], b: Sequence[object]) -> int:
             break
         n += 1
     return n
+
+
+@dataclass(frozen=True)
+class ReusePlan:
+    """How to bring a KV cache holding `cached` to a new prompt without re-evaluating what it
+    already holds: keep the common prefix, then move later runs of matching tokens down to where
+    the new prompt has them (llama.cpp shifts their positions; RoPE makes that exact for position
+    and approximate only in what those tokens attended to, as llama-server's --cache-reuse does).
+    Runs only move down: llama.cpp requires new tokens to follow every cached position, so nothing
+    can be evaluated between runs."""
+
+    common: int  # tokens kept in place
+    moves: tuple[tuple[int, int, int], ...]  # (cached start, new start, length), ascending
+    reused: int  # tokens of the new prompt the cache provides: common + sum of move lengths
+
+
+def plan_reuse(cached: Sequence[object], ids: Sequence[object], min_run: int) -> ReusePlan:
+    """Plan the reuse of `cached` for the prompt `ids`: the common prefix, then, greedily from left
+    to right, each run of at least `min_run` tokens of the cache that matches the prompt at the
+    current point (cache tokens in between are dropped). The last prompt token is never reused: its
+    logits must be fresh."""
+    limit = len(ids) - 1
+    common = min(common_prefix(cached, ids), max(limit, 0))
+    moves: list[tuple[int, int, int]] = []
+    head_c = head_p = common
+    if min_run > 0:
+        while head_c < len(cached) and head_p < limit:
+            n = 0
+            while (
+                head_c + n < len(cached)
+                and head_p + n < limit
+                and cached[head_c + n] == ids[head_p + n]
+            ):
+                n += 1
+            if n >= min_run:
+                moves.append((head_c, head_p, n))
+                head_c += n
+                head_p += n
+            else:
+                head_c += 1
+    return ReusePlan(common, tuple(moves), head_p)
 
 
 @dataclass(frozen=True)

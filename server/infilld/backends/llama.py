@@ -32,7 +32,7 @@ from infilld.backends.base import (
     Special,
     StopReason,
 )
-from infilld.backends.kvstate import KVStateStore
+from infilld.backends.kvstate import REUSE_MIN_RUN, KVStateStore, plan_reuse
 from infilld.config import ModelSettings
 from infilld.errors import BackendError, BackendNotReadyError, ModelLoadError
 
@@ -98,6 +98,8 @@ class LlamaBackend:
         self._abort_cb: Any = None  # keeps the callback object alive while the context lives
         self._key: str | None = None  # the file whose prompt the live KV cache holds
         self.states: KVStateStore[Any] = KVStateStore(KV_STATES, KV_STATE_BYTES)
+        self._can_shift = False  # the KV cache supports moving cells (RoPE models do)
+        self.reused_tokens = 0  # prompt tokens moved into place instead of evaluated
 
     # -- owner-thread operations (call through submit) --------------------------------------
     def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
@@ -148,6 +150,9 @@ class LlamaBackend:
         self._abort_cb = llama_cpp.ggml_abort_callback(strlen)
         llama_cpp.llama_set_abort_callback(
             self._llm._ctx.ctx, self._abort_cb, ctypes.cast(self._abort_flag, ctypes.c_void_p)
+        )
+        self._can_shift = bool(
+            llama_cpp.llama_memory_can_shift(llama_cpp.llama_get_memory(self._llm._ctx.ctx))
         )
         report(0.8, "reading the vocabulary")
         for name in (*ALWAYS_STOP, "<|im_start|>"):
@@ -267,6 +272,23 @@ class LlamaBackend:
                 )  # fmt: skip
         self._key = cache_key
 
+    def _reuse_cache(self, ids: list[int]) -> int:
+        """Make the KV cache hold as long a prefix of `ids` as the cached tokens allow (the common
+        prefix, then later cached runs moved down into place); returns its length."""
+        llm = self._require()
+        cached = [int(t) for t in llm._input_ids]
+        plan = plan_reuse(cached, ids, REUSE_MIN_RUN if self._can_shift else 0)
+        kv = llm._ctx
+        for src, dst, n in plan.moves:
+            # Drop the cells between the last kept token and this run, then shift the run down.
+            kv.kv_cache_seq_rm(-1, dst, src)
+            kv.kv_cache_seq_shift(0, src, src + n, dst - src)
+            llm.input_ids[dst : dst + n] = cached[src : src + n]
+        self.reused_tokens += plan.reused - plan.common
+        kv.kv_cache_seq_rm(-1, plan.reused, -1)
+        llm.n_tokens = plan.reused
+        return plan.reused
+
     def _prefill(
         self,
         ids: list[int],
@@ -275,7 +297,7 @@ class LlamaBackend:
         cache_key: str | None = None,
         chunk: int = EVAL_CHUNK,
     ) -> int:
-        """Bring the KV cache to exactly `ids`, reusing the longest common prefix; returns tokens evaluated.
+        """Bring the KV cache to exactly `ids`, reusing what it holds; returns tokens evaluated.
 
         Stops early (keeping what was evaluated, which the next prompt can reuse) when `cancel` is
         set or the deadline passes; the caller checks those afterwards.
@@ -285,18 +307,7 @@ class LlamaBackend:
         if len(ids) >= n_ctx:
             raise BackendError(f"prompt of {len(ids)} tokens does not fit the context of {n_ctx}")
         self._switch_state(ids, cache_key)
-        cached = llm._input_ids  # tokens currently in the KV cache
-        common = 0
-        for a, b in zip(cached, ids, strict=False):
-            if int(a) != b:
-                break
-            common += 1
-        if common == len(ids):
-            common -= 1  # re-evaluate the last token so its logits are fresh for sampling
-        common = max(common, 0)
-        if common < llm.n_tokens:
-            llm._ctx.kv_cache_seq_rm(-1, common, -1)
-            llm.n_tokens = common
+        common = self._reuse_cache(ids)
         todo = ids[common:]
         for i in range(0, len(todo), chunk):
             if (cancel is not None and cancel.is_set()) or (
