@@ -383,6 +383,7 @@ def _parser() -> argparse.ArgumentParser:
         help="folder for latency.json and latency.png (default ./bench-latency)",
     )
     p.add_argument("--quiet", action="store_true", help="no per-pause lines")
+    p.add_argument("--server-log", type=Path, help="infilld's debug log goes to this file")
     return p  # fmt: skip
 
 
@@ -406,6 +407,9 @@ def main(argv: list[str]) -> int:
         shutil.copytree(args.repo, root, ignore=shutil.ignore_patterns("__pycache__", ".git"))
         if not args.skip_infilld:
             server_args = ["serve", "--threads", str(threads)]
+            if args.server_log:
+                server_args = ["--log-level", "debug", "--log-file", str(args.server_log)]
+                server_args += ["serve", "--threads", str(threads)]
             if args.model:
                 server_args += ["--model", args.model]
             if args.backend:
