@@ -56,6 +56,15 @@ class CompletionSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=T
             ge=50,
         ),
     ] = 5000
+    multiline_ms: Annotated[
+        int,
+        _doc(
+            "A multi-line suggestion stops at the first line end after generating this long "
+            "(its first line is always finished); accepting it prefetches what follows. "
+            "0: no limit.",
+            ge=0,
+        ),
+    ] = 800
     temperature: Annotated[float, _doc("0 is greedy (deterministic) decoding.", ge=0.0, le=2.0)] = (
         0.0
     )
@@ -63,6 +72,15 @@ class CompletionSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=T
     # (about 4 s at ~300 tokens/s), most of it prefilled while the developer looks at the file.
     prefix_lines: Annotated[int, _doc("Lines before the cursor shown to the model.", ge=0)] = 64
     suffix_lines: Annotated[int, _doc("Lines after the cursor shown to the model.", ge=0)] = 16
+    cold_prefix_lines: Annotated[
+        int,
+        _doc(
+            "Lines before the cursor when none of them is in the model's cache yet (the first "
+            "request in a file or in a far part of it), so that request is fast; later requests "
+            "there see up to prefixLines. 0: always prefixLines.",
+            ge=0,
+        ),
+    ] = 32
     prefix_chars: Annotated[int, _doc("Cap on the characters before the cursor.", ge=0)] = 6000
     suffix_chars: Annotated[int, _doc("Cap on the characters after the cursor.", ge=0)] = 1500
     multiline: Annotated[

@@ -79,6 +79,26 @@ async def test_engine_reuses_the_kv_cache_while_typing(llama: LlamaBackend) -> N
         assert last.evaluated_tokens <= 8, last
 
 
+def test_cached_runs_moved_down_need_no_evaluation_and_keep_answers_right(
+    llama: LlamaBackend,
+) -> None:
+    lines = [f"    value_{i} = compute({i}, scale=2)\n" for i in range(100)]
+
+    def window(first: int) -> list[Any]:
+        before = "def main():\n" + "".join(lines[first:]) + "    value_100 = compute("
+        return [FIM_PREFIX, before, FIM_SUFFIX, "\n\nmain()\n", FIM_MIDDLE]
+
+    llama.submit(lambda: llama.prefill(window(0))).result()
+    reused = llama.reused_tokens
+    # The window lost its first 40 lines (the cursor moved down): the other 60 are moved down in
+    # the KV cache (llama.cpp shifts their positions), not evaluated again.
+    gen = GenerationRequest(prompt=window(40), max_tokens=8)
+    result = llama.submit(lambda: llama.generate(gen)).result()
+    assert llama.reused_tokens - reused > 500
+    assert result.evaluated_tokens < 20, result
+    assert result.text.startswith("100, scale=2)"), result.text
+
+
 def llama_last(engine: CompletionEngine) -> Any:
     assert engine.last is not None
     return engine.last
@@ -133,7 +153,7 @@ async def test_real_completion_over_lsp_stdio(lsp_server: Any) -> None:
 
 async def test_cancel_over_lsp_frees_the_model_at_once(lsp_server: Any) -> None:
     options = {"completion": {"timeoutMs": 120000, "maxTokens": 1024, "maxLines": 200,
-                              "multiline": "always"}}  # fmt: skip
+                              "multiline": "always", "multilineMs": 0}}  # fmt: skip
     async with lsp_server(options=options) as client:
         assert client.statuses[-1]["state"] == "ready"
         slow = "file:///project/numbers.py"

@@ -195,3 +195,57 @@ def test_cancel_event_stops_backend_prefill_between_chunks() -> None:
 def _no_debounce_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("INFILLD_FAKE_DELAY_MS", raising=False)
     monkeypatch.delenv("INFILLD_FAKE_PREFILL_MS", raising=False)
+
+
+async def test_opening_a_file_drops_the_prefetch_for_the_file_left_and_still_prefills() -> None:
+    backend = FakeBackend(delay_ms=30)
+    engine = _engine(backend)
+    text = FILE_A + "def helper_3(value):\n    return "
+    s = await engine.complete(_req("a.py", text))
+    assert s is not None
+    engine._served[Path("/ws/a.py")] = engine._served[Path("/ws/a.py")].__class__(
+        before=text, after="", text=s.text + "\n"
+    )
+    engine.note_edit(_req("a.py", text + s.text + "\n"))  # accepted: a prefetch starts
+    await asyncio.sleep(0.01)
+    assert engine._speculative is not None
+    prefetch = engine._speculative[1]
+    engine.note_open(_req("b.py", FILE_B))
+    await engine.drain()
+    assert prefetch.cancelled()
+    assert backend.prefills == 1  # the open prefill ran once the model was free
+
+
+async def test_moving_the_cursor_in_a_file_evaluates_only_new_lines() -> None:
+    engine = _engine()
+    text = "".join(f"value_{i} = compute({i}, scale=2)\n" for i in range(300))
+
+    def at(line: int) -> CompletionRequest:
+        offset = sum(len(x) + 1 for x in text.split("\n")[:line])
+        return _req("m.py", text, offset)
+
+    await engine.complete(at(200))
+    cold = engine.stats.requests[-1]
+    # A cold window is cut to coldPrefixLines: about 32 lines of ~13 tokens, plus the suffix.
+    assert cold.evaluated_tokens < 40 * 14 + 20 * 14
+    await engine.complete(at(210))  # down: the window keeps its start, 10 new lines
+    assert _evaluated(engine) < 30 * 14
+    await engine.complete(at(205))  # up: the cached start is kept, only the suffix is new
+    assert _evaluated(engine) < 20 * 14
+
+
+def test_a_multiline_suggestion_stops_at_a_line_end_after_its_time() -> None:
+    from infilld.engine.completer import _stopper
+    from infilld.engine.postprocess import cursor_context
+
+    doc = "def f(x):\n    \n"
+    ctx = cursor_context(doc, doc.index("    \n") + 4, mode="auto", max_lines=8)
+    assert ctx.multiline
+    patient = _stopper(ctx, 1000.0)
+    hasty = _stopper(ctx, 1e-9)
+    for stop in (patient, hasty):
+        assert not stop("y = x")  # the first token starts the clock
+        assert not stop("y = x + 1")  # the first line is always finished
+    assert not patient("y = x + 1\n    ")
+    assert hasty("y = x + 1\n    ")  # a line ended after the time: stop
+    assert not _stopper(ctx, 0.0)("y = x + 1\n    ")  # 0: no limit

@@ -85,6 +85,8 @@ def test_generation_stops_early_on_the_obvious_cases() -> None:
     assert not is_complete("\n    return x", ctx)
     assert is_complete("\n    return x\nprint(1)\n", ctx)  # left the block
     assert is_complete("x<|file_sep|>", ctx)
+    assert not is_complete("\n" + " " * 12, ctx)  # indentation
+    assert is_complete("\n" + " " * 90, ctx)  # a degenerate run of blanks: stop, never show it
 
 
 @pytest.mark.parametrize(

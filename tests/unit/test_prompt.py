@@ -207,3 +207,41 @@ def test_chat_layout() -> None:
         "<|im_start|>system\nsys<|im_end|>\n<|im_start|>user\nfix it<|im_end|>\n"
         "<|im_start|>assistant\n```py\n"
     )
+
+
+def _cut(text: str, line: int, cached: tuple[int, int] | None, cold: int = 32):  # type: ignore[no-untyped-def]
+    offset = line_offset_of(text, line)
+    return cut_fim_window(
+        text, offset, choose_anchor(text, offset, None), prefix_lines=64, suffix_lines=16,
+        prefix_chars=10**6, suffix_chars=10**6, cached_lines=cached, cold_lines=cold,
+    )  # fmt: skip
+
+
+def line_offset_of(text: str, line: int) -> int:
+    return sum(len(x) + 1 for x in text.split("\n")[:line])
+
+
+LONG = "".join(f"value_{i} = compute({i})\n" for i in range(400))
+
+
+def test_a_cold_window_is_cut_to_cold_lines() -> None:
+    assert _cut(LONG, 200, None).first_line == 200 - 32  # first request in the file
+    assert _cut(LONG, 200, None, cold=0).first_line == 128  # the grid start, 72 lines
+    assert _cut(LONG, 200, (0, 96)).first_line == 200 - 32  # far below the cached lines
+
+
+def test_a_window_near_the_cached_lines_reuses_them() -> None:
+    # Moving down a little: the grid start (the backend drops the cached lines above it and moves
+    # the rest down), or the cached start when the grid start is above it.
+    assert _cut(LONG, 170, (64, 150)).first_line == 96  # grid(170 - 64)
+    assert _cut(LONG, 180, (100, 170)).first_line == 100
+    # Moving down far: more than 32 new lines make it cold.
+    assert _cut(LONG, 240, (100, 170)).first_line == 240 - 32
+    # Moving up: the window keeps the cached start while 32 lines stay above the cursor.
+    assert _cut(LONG, 190, (150, 200)).first_line == 150
+    assert _cut(LONG, 182, (150, 200)).first_line == 150
+    # Too close to (or above) the cached start: a cold window.
+    assert _cut(LONG, 170, (150, 200)).first_line == 170 - 32
+    assert _cut(LONG, 100, (150, 200)).first_line == 100 - 32
+    # Inside the head a prefill cached: the full window from line 0.
+    assert _cut(LONG, 60, (0, 96)).first_line == 0

@@ -104,6 +104,8 @@ class CompletionEngine:
         self.pause_prefill_s = 0.15
         self._served: dict[Path, Served] = {}  # the last suggestion shown per file
         self._cursors: dict[Path, int] = {}  # the last known cursor per file
+        # Per file, the lines the KV cache holds: (first, end) of the last prefix window or prefill.
+        self._window_lines: dict[Path, tuple[int, int]] = {}
         self._prefill_cancel: threading.Event | None = None
         self._prefill_timer: asyncio.TimerHandle | None = None
         self._last_request_at = 0.0
@@ -139,6 +141,7 @@ class CompletionEngine:
         self._anchors.pop(path, None)
         self._served.pop(path, None)
         self._cursors.pop(path, None)
+        self._window_lines.pop(path, None)
 
     # -- background work -----------------------------------------------------------------------
     def note_edit(self, req: CompletionRequest) -> None:
@@ -162,6 +165,11 @@ class CompletionEngine:
         cursor = self._cursors.get(req.path)
         if cursor is not None:
             req = msgspec.structs.replace(req, offset=min(cursor, len(req.text)))
+        spec = self._speculative
+        if spec is not None and spec[0][0] != req.path and not spec[1].done():
+            # A prefetch for the file the user just left would hold the model while this file's
+            # prefill waits; the user is looking at this file now.
+            spec[1].cancel()
         self.schedule_prefill(req, 0.0, head_only=cursor is None)
 
     def schedule_prefill(
@@ -174,10 +182,18 @@ class CompletionEngine:
 
         def fire() -> None:
             self._prefill_timer = None
-            if self._active is None and self._last_request_at < armed:
-                self._spawn(self.prefill(req, head_only=head_only))
+            if self._last_request_at >= armed:
+                return  # a request came after this was armed: it does (or did) the work
+            if self._active is not None:
+                # Background work (a prefetch) holds the model: try again shortly rather than
+                # dropping the prefill, which the first request in an opened file depends on.
+                self._prefill_timer = loop.call_later(PREFILL_RETRY_S, fire)
+                return
+            self._spawn(self.prefill(req, head_only=head_only))
 
-        self._prefill_timer = asyncio.get_running_loop().call_later(delay_s, fire)
+        loop = asyncio.get_running_loop()
+
+        self._prefill_timer = loop.call_later(delay_s, fire)
 
     async def prefill(self, req: CompletionRequest, *, head_only: bool = False) -> int:
         """Evaluate the prompt for `req` into the KV cache without generating; any real request
@@ -191,6 +207,7 @@ class CompletionEngine:
         snippets = await self._snippets(req)
         if cancel.is_set():
             return 0
+        head_end = 0
         if head_only:
             empty = FimWindow(before="", after_anchor="", suffix="", anchor=Anchor(0, ""))
             rel = _relative(req.path, req.workspace_root)
@@ -199,14 +216,14 @@ class CompletionEngine:
             prompt = prompt[: prompt.index(FIM_PREFIX) + 1]
             # The prefix window of any cursor in the first prefix_lines + WINDOW_STEP_LINES lines
             # starts at line 0, so the file's head is what the first request will share.
-            head_end = 0
             for _ in range(self.settings.completion.prefix_lines + WINDOW_STEP_LINES):
                 nl = req.text.find("\n", head_end)
                 if nl == -1:
                     break
                 head_end = nl + 1
+            head_end = min(head_end, self.settings.completion.prefix_chars)
             if head_end:
-                prompt.append(req.text[: min(head_end, self.settings.completion.prefix_chars)])
+                prompt.append(req.text[:head_end])
         else:
             prompt = self._layout(req, snippets)
         backend = self.backend
@@ -219,6 +236,9 @@ class CompletionEngine:
         finally:
             if self._prefill_cancel is cancel:
                 self._prefill_cancel = None
+        if head_only and not cancel.is_set():
+            # The whole head is in the cache now (not when a request cut the prefill short).
+            self._window_lines[req.path] = (0, req.text.count("\n", 0, head_end))
         self.stats.prefills += 1
         self.stats.prefill_tokens += evaluated
         log.debug("prefilled %s:%d: %d tokens", req.path.name, req.offset, evaluated)
@@ -281,10 +301,17 @@ class CompletionEngine:
             spec = self._speculative
             if spec is not None and not spec[1].done() and spec[0] == _state_key(req):
                 # The prefetch started on acceptance is computing exactly this: wait for it.
-                joined = await asyncio.shield(spec[1])
-                if joined is None:
-                    return None
-                return self._served_now(req, joined.text, start, "prefetch")
+                try:
+                    joined = await asyncio.shield(spec[1])
+                except asyncio.CancelledError:
+                    current = asyncio.current_task()
+                    if not spec[1].cancelled() or (current is not None and current.cancelling()):
+                        raise
+                    joined = None  # the prefetch was dropped (another file opened): compute
+                else:
+                    if joined is None:
+                        return None
+                    return self._served_now(req, joined.text, start, "prefetch")
         if self._active is not None:
             self._active.set()  # newest request wins
         cancel = CancelEvent()
@@ -325,7 +352,7 @@ class CompletionEngine:
             heal=True,
             deadline=start + cfg.timeout_ms / 1000,
             cancel=cancel,
-            should_stop=lambda text: is_complete(text, ctx),
+            should_stop=_stopper(ctx, cfg.multiline_ms / 1000),
             cache_key=str(req.path),
         )
         try:
@@ -403,13 +430,39 @@ class CompletionEngine:
             req.text, req.offset, anchor,
             prefix_lines=cfg.prefix_lines, suffix_lines=cfg.suffix_lines,
             prefix_chars=cfg.prefix_chars, suffix_chars=cfg.suffix_chars,
+            cached_lines=self._window_lines.get(req.path), cold_lines=cfg.cold_prefix_lines,
         )  # fmt: skip
+        self._window_lines[req.path] = (window.first_line, req.text.count("\n", 0, anchor.offset))
         rel = _relative(req.path, req.workspace_root)
         repo = req.workspace_root.name if req.workspace_root else None
         return list(layout_fim_prompt(window, path=rel, repo_name=repo, snippets=snippets))
 
 
+PREFILL_RETRY_S = 0.05  # a prefill waiting for the model to be free checks again this often
 MAX_SYNTAX_CHARS = 300_000  # bigger buffers skip the syntax check (a parse per request)
+
+
+def _stopper(ctx: CursorContext, multiline_s: float) -> Callable[[str], bool]:
+    """Stop when the suggestion is complete, or, for a multi-line one, at the first line end after
+    `multiline_s` of generation: a few lines now beat eight lines seconds later on a CPU."""
+    first_token_at: float | None = None
+
+    def should_stop(text: str) -> bool:
+        nonlocal first_token_at
+        if is_complete(text, ctx):
+            return True
+        now = time.monotonic()
+        if first_token_at is None:
+            first_token_at = now
+        return (
+            ctx.multiline
+            and multiline_s > 0
+            and now - first_token_at >= multiline_s
+            and "\n" in text.lstrip()  # a finished line, and
+            and not text[text.rfind("\n") + 1 :].strip()  # only indentation after it
+        )
+
+    return should_stop
 
 
 def _in_comment_or_string(req: CompletionRequest) -> bool:

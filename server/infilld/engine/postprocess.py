@@ -112,11 +112,16 @@ def _first_meaningful(lines: tuple[str, ...]) -> str:
     return ""
 
 
+MAX_BLANK_RUN = 64  # more spaces or tabs in a row than any indentation
+
+
 def is_complete(raw: str, ctx: CursorContext) -> bool:
     """True when more generation cannot change the post-processed suggestion (stop early)."""
     text = cut_special_tokens(raw)
     if text != raw:
         return True
+    if len(text) - len(text.rstrip(" \t")) > MAX_BLANK_RUN:
+        return True  # a degenerate run of blanks (seen from the 0.5B model): it never ends well
     if not ctx.multiline:
         return "\n" in text.lstrip("\n") or (
             text.startswith("\n") and bool(ctx.line_prefix.strip())

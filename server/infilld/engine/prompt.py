@@ -41,6 +41,9 @@ ANCHOR_MAX_LINES = 12
 ANCHOR_MAX_CHARS = 1200
 WINDOW_STEP_LINES = 32
 WINDOW_STEP_CHARS = 2048
+# When the cursor moves up, the window keeps its start (whose tokens the KV cache holds) instead of
+# moving up to the grid, as long as at least this many lines remain above the anchor.
+STICKY_MIN_LINES = 32
 
 
 class Snippet(msgspec.Struct, frozen=True):
@@ -62,6 +65,7 @@ class FimWindow(msgspec.Struct, frozen=True):
     after_anchor: str  # text from the anchor to the cursor
     suffix: str  # text after the cursor (window-capped)
     anchor: Anchor
+    first_line: int = 0  # the line the prefix window starts on (before any character cap)
 
 
 def _digest(text: str) -> str:
@@ -93,12 +97,25 @@ def cut_fim_window(
     suffix_lines: int,
     prefix_chars: int,
     suffix_chars: int,
+    cached_lines: tuple[int, int] | None = None,
+    cold_lines: int = 0,
 ) -> FimWindow:
     """Cut the text around the cursor at positions that do not move while the user types.
 
     The prefix window is measured back from the anchor (not the cursor), starting on a line that is
     a multiple of WINDOW_STEP_LINES, and the suffix window forward from the cursor in whole lines, so
     neither edge shifts when characters are typed at the cursor.
+
+    `cached_lines` (first, end): the lines of this file the KV cache holds, from the previous window
+    or a prefill. llama.cpp reuses cached text only when nothing new comes before it, so:
+    - when the cursor moved up, the window keeps starting at `first` while STICKY_MIN_LINES lines
+      remain above the anchor, instead of moving up to the grid;
+    - when the cursor moved down, the window follows the grid: the lines dropped from its top cost
+      nothing (the backend moves the cached rest down);
+    - a cold window (the first request in a file, or one that would begin above the cached lines
+      or need more than `cold_lines` new lines) is cut to `cold_lines` lines (0: no cut), so it
+      costs a few hundred tokens, not a thousand; the next windows here keep that start and grow
+      as the user moves down.
     """
     a = anchor.offset
     # The window's first line is rounded down to a multiple of WINDOW_STEP_LINES (and its char cap
@@ -107,6 +124,17 @@ def cut_fim_window(
     anchor_line = text.count("\n", 0, a)
     first_line = max(0, anchor_line - prefix_lines)
     first_line -= first_line % WINDOW_STEP_LINES
+    cold = cached_lines is None
+    if cached_lines is not None:
+        c0, c1 = cached_lines
+        if first_line < c0:
+            if anchor_line - c0 >= min(STICKY_MIN_LINES, prefix_lines):
+                first_line = c0  # keep the cached start
+            else:
+                cold = True  # the window would begin with lines the cache does not hold
+        cold = cold or anchor_line - max(first_line, c1) > cold_lines  # too many new lines
+    if cold and cold_lines:
+        first_line = max(first_line, anchor_line - cold_lines)
     start = 0
     for _ in range(first_line):
         start = text.index("\n", start) + 1
@@ -128,7 +156,11 @@ def cut_fim_window(
         nl = text.rfind("\n", offset, cut)
         end = nl + 1 if nl > offset else cut
     return FimWindow(
-        before=text[start:a], after_anchor=text[a:offset], suffix=text[offset:end], anchor=anchor
+        before=text[start:a],
+        after_anchor=text[a:offset],
+        suffix=text[offset:end],
+        anchor=anchor,
+        first_line=first_line,
     )
 
 
