@@ -43,6 +43,7 @@ ACCEPT_PROBABILITY = 0.7
 # Between opening a file and the first keystroke: a developer looks at a file they just opened
 # before typing in it. Both systems get the same idle time; infilld uses it to prefill.
 OPEN_THINK_S = 2.0
+RSS_SAMPLE_S = 30.0  # --minutes: how often the server's resident size is sampled
 
 
 class Sample(msgspec.Struct, frozen=True):
@@ -157,7 +158,7 @@ def _text_of(result: Any) -> str | None:
 
 async def run_infilld(
     script: list[Visit], root: Path, server_args: list[str], settings: dict[str, Any], seed: int,
-    log: Callable[[str], None],
+    log: Callable[[str], None], minutes: float = 0.0,
 ) -> RunResult:  # fmt: skip
     from infilld.lsp.client import EditorSession
 
@@ -171,8 +172,18 @@ async def run_infilld(
     t0 = time.monotonic()
     opened: set[str] = set()
     typed_through: list[asyncio.Task[None]] = []
+    timeline: list[tuple[float, float]] = []  # (seconds, RSS MiB)
+
+    async def sample_rss() -> None:
+        while pid:
+            timeline.append((round(time.monotonic() - t0), round(proc_memory_mb(pid)[0], 1)))
+            await asyncio.sleep(RSS_SAMPLE_S)
+
+    sampler = asyncio.create_task(sample_rss())
     try:
         for index, visit in enumerate(script):
+            if minutes and time.monotonic() - t0 > minutes * 60:
+                break
             coin = _coin(seed, index)
             first = visit.file not in opened
             if first:
@@ -245,7 +256,13 @@ async def run_infilld(
         }  # fmt: skip
         if pid:
             result.rss_mb_end, result.peak_rss_mb = proc_memory_mb(pid)
+        if minutes:
+            result.extra["rss_timeline"] = timeline
+            later = [mb for t, mb in timeline if t >= 600]  # after 10 minutes of warm-up
+            if later:
+                result.extra["rss_mb_from_10_min"] = {"min": min(later), "max": max(later)}
     finally:
+        sampler.cancel()
         await session.stop()
     return result
 
@@ -384,6 +401,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no per-pause lines")
     p.add_argument("--server-log", type=Path, help="infilld's debug log goes to this file")
+    p.add_argument(
+        "--minutes",
+        type=float,
+        default=0.0,
+        help="a long session (memory over time): replay fresh scripts (seed, seed+1, ...) of "
+        "--visits visits each for this long, sampling the server's RSS every 30 s; infilld only",
+    )
     return p  # fmt: skip
 
 
@@ -395,6 +419,11 @@ def main(argv: list[str]) -> int:
     rels = [f.strip() for f in args.files.split(",") if f.strip()]
     files = {rel: (args.repo / rel).read_text(encoding="utf-8") for rel in rels}
     script = make_script(files, visits=args.visits, seed=args.seed)
+    if args.minutes:
+        # Enough scripts for the time (a visit takes 3-15 s); the replay stops when it is up.
+        cycles = int(args.minutes * 60 / (3 * max(1, args.visits))) + 1
+        for cycle in range(1, cycles):
+            script += make_script(files, visits=args.visits, seed=args.seed + cycle)
 
     def log(line: str) -> None:
         if not args.quiet:
@@ -417,9 +446,9 @@ def main(argv: list[str]) -> int:
             settings = {"context": {"enable": False}} if args.no_context else {}
             print(f"infilld: {len(script)} visits over {', '.join(rels)}", flush=True)
             results.append(asyncio.run(
-                run_infilld(script, root, server_args, settings, args.seed, log)
+                run_infilld(script, root, server_args, settings, args.seed, log, args.minutes)
             ))  # fmt: skip
-        if args.peer_llama_server:
+        if args.peer_llama_server and not args.minutes:
             from infilld.config import DEFAULT_MODEL
             from infilld.models.fetch import ensure_model
 
