@@ -41,6 +41,15 @@ class ModelSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, 
         int, _doc("Layers offloaded to the GPU; -1 offloads all when llama.cpp has a GPU.", ge=-1)
     ] = -1
     flash_attention: Annotated[bool, _doc("Use flash attention (faster on CPU and GPU).")] = True
+    cache_reuse: Annotated[
+        int,
+        _doc(
+            "Cached prompt runs at least this many tokens long are moved into place instead of "
+            "evaluated again (their attention to text that left the prompt is kept, as with "
+            "llama-server's --cache-reuse). 0: reuse only the common prefix (exact).",
+            ge=0,
+        ),
+    ] = 48
 
 
 class CompletionSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):

@@ -23,9 +23,8 @@ B = TypeVar("B")
 # live cache (a restore costs about as much as evaluating a handful of tokens).
 MIN_GAIN_TOKENS = 32
 
-# Runs of cached tokens at least this long are moved into place (KV shift) instead of evaluated
-# again, as llama-server's --cache-reuse does: after the cursor moves down a file, the lines the
-# prefix window dropped at its top cost nothing and the lines it kept are not evaluated again.
+# The fake backend's minimum run for moving cached tokens into place (the llama backend takes
+# model.cacheReuse from the settings; the default is the same).
 REUSE_MIN_RUN = 48
 
 

@@ -32,7 +32,7 @@ from infilld.backends.base import (
     Special,
     StopReason,
 )
-from infilld.backends.kvstate import REUSE_MIN_RUN, KVStateStore, plan_reuse
+from infilld.backends.kvstate import KVStateStore, plan_reuse
 from infilld.config import ModelSettings
 from infilld.errors import BackendError, BackendNotReadyError, ModelLoadError
 
@@ -277,7 +277,7 @@ class LlamaBackend:
         prefix, then later cached runs moved down into place); returns its length."""
         llm = self._require()
         cached = [int(t) for t in llm._input_ids]
-        plan = plan_reuse(cached, ids, REUSE_MIN_RUN if self._can_shift else 0)
+        plan = plan_reuse(cached, ids, self._settings.cache_reuse if self._can_shift else 0)
         kv = llm._ctx
         for src, dst, n in plan.moves:
             # Drop the cells between the last kept token and this run, then shift the run down.

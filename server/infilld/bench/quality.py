@@ -235,8 +235,21 @@ def bench_settings(*, model: str, backend: str, budget: int, threads: int | None
     line post-processing), the budget is the one under test, and no deadline cuts a slow prompt
     short (this measures quality; latency is reported, not enforced)."""
     raw: dict[str, object] = {
-        "model": {"name": model, "backend": backend, **({"threads": threads} if threads else {})},
-        "completion": {"multiline": "never", "timeoutMs": 600_000, "maxTokens": 64},
+        "model": {
+            "name": model,
+            "backend": backend,
+            "cacheReuse": 0,
+            **({"threads": threads} if threads else {}),
+        },
+        # Every task as a fresh prompt: windows of the full prefixLines (not the cold cut a first
+        # request in a file gets) and no cached runs moved between tasks, so a task's result
+        # depends on its prompt only, never on the task before it.
+        "completion": {
+            "multiline": "never",
+            "timeoutMs": 600_000,
+            "maxTokens": 64,
+            "coldPrefixLines": 0,
+        },
         "context": {"enable": True, "budgetTokens": budget},
     }
     settings, problems = load_settings(raw)
