@@ -159,3 +159,100 @@ def test_file_without_grammar_still_works(index: WorkspaceIndex) -> None:
     text = "remember to call unrelated_helper\n"
     snippets = select_context(index, path, text, 5, budget_tokens=500, count_tokens=tokens)
     assert [s.path for s in snippets] == ["other/unrelated.py"]
+
+
+def _workspace(tmp_path: Path, files: dict[str, str]) -> WorkspaceIndex:
+    root = tmp_path / "repo"
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    idx = WorkspaceIndex(root, cache_dir=tmp_path / "cache")
+    idx.build()
+    return idx
+
+
+def test_definitions_in_another_language_family_are_ignored(tmp_path: Path) -> None:
+    index = _workspace(
+        tmp_path,
+        {
+            "web/types.ts": "export interface Model {\n  id: string;\n}\n",
+            "app/model.py": "class Model:\n    ident: str\n",
+            "app/use.py": "from app.model import Model\n\nm = Model()\n",
+        },
+    )
+    path = index.root / "app/use.py"
+    text = path.read_text()
+    got = select_context(index, path, text, len(text), budget_tokens=500, count_tokens=tokens)
+    assert [s.path for s in got] == ["app/model.py"]
+
+
+def test_a_name_imported_but_not_used_yet_comes_first(tmp_path: Path) -> None:
+    # Two imported definitions compete for a budget that fits one: the one the file imports and
+    # does not use yet (the line being written is about to) wins over one it already uses often.
+    doc = '    """' + "Words about it. " * 6 + '"""\n'
+    index = _workspace(
+        tmp_path,
+        {
+            "lib/errors.py": f"class QuotaError(Exception):\n{doc}    code: int\n",
+            "lib/client.py": f"class Client:\n{doc}    url: str\n",
+            "app/main.py": (
+                "from lib.client import Client\nfrom lib.errors import QuotaError\n\n"
+                "a = Client()\nb = Client()\nc = Client()\n\ndef run():\n    raise \n"
+            ),
+        },
+    )
+    path = index.root / "app/main.py"
+    text = path.read_text()
+    one = 1 + tokens(f"lib/errors.py\nclass QuotaError(Exception):\n{doc}    code: int\n") + 5
+    got = select_context(index, path, text, len(text) - 1, budget_tokens=one, count_tokens=tokens)
+    assert [s.path for s in got] == ["lib/errors.py"]
+
+
+def test_long_functions_are_shown_as_stubs_short_ones_whole(tmp_path: Path) -> None:
+    long_body = "".join(f"    x_{i} = {i}\n" for i in range(12))
+    index = _workspace(
+        tmp_path,
+        {
+            "lib/util.py": (
+                "def short(a):\n    return a + 1\n\n\n"
+                f'def longer(a):\n    """Sum things."""\n{long_body}    return a\n'
+            ),
+            "app/main.py": "from lib.util import short, longer\n\nshort(1)\nlonger(2)\n",
+        },
+    )
+    path = index.root / "app/main.py"
+    text = path.read_text()
+    got = select_context(index, path, text, len(text), budget_tokens=500, count_tokens=tokens)
+    util = next(s.text for s in got if s.path == "lib/util.py")
+    assert "return a + 1" in util  # a short function: whole
+    assert "def longer(a):" in util and '"""Sum things."""' in util
+    assert "x_5" not in util  # a long one: signature and doc
+
+
+def test_a_long_class_stub_lists_its_fields(tmp_path: Path) -> None:
+    methods = "".join(
+        f"    def m{i}(self, x: int) -> int:\n        '''Do {i}.'''\n        return x + {i}\n\n"
+        for i in range(8)
+    )
+    index = _workspace(
+        tmp_path,
+        {
+            "lib/models.py": (
+                "class Params:\n    '''Request parameters.'''\n\n    model: str\n"
+                f"    temperature: float | None = None\n    _secret: int = 0\n\n{methods}"
+            ),
+            "app/main.py": "from lib.models import Params\n\np = Params(\n",
+        },
+    )
+    path = index.root / "app/main.py"
+    text = path.read_text()
+    got = select_context(index, path, text, len(text), budget_tokens=500, count_tokens=tokens)
+    stub = next(s.text for s in got if s.path == "lib/models.py")
+    assert "    model: str\n    temperature: float | None = None" in stub
+    assert "_secret" not in stub  # private
+    assert "return x + 3" not in stub  # methods as signatures
+    assert "def m3(self, x: int) -> int:" in stub
+    # A field is never context on its own: `model` used here does not pull in Params.
+    other = "from lib.models import Params\n\nmodel = 1\nprint(model)\n"
+    alone = select_context(index, path, other, 0, budget_tokens=500, count_tokens=tokens)
+    assert all("model: str" not in s.text or "class Params" in s.text for s in alone)

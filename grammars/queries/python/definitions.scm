@@ -12,6 +12,13 @@
 
 (function_definition name: (identifier) @name) @definition.function
 
+; Annotated class attributes (dataclass, pydantic, TypedDict and NamedTuple fields): a class's
+; fields are its API, and a class too long to show whole is shown as a stub that lists them.
+(class_definition
+  body: (block
+    (expression_statement
+      (assignment left: (identifier) @name type: (_)) @definition.field)))
+
 (class_definition name: (identifier) @name) @definition.class
 
 ; Module-level assignments: UPPER_CASE names are constants, the rest plain variables

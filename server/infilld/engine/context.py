@@ -35,6 +35,8 @@ from infilld.syntax import references as extract_references
 # API, which beats recent regions, which beat lexical look-alikes.
 _SCORE_USED_DEFINITION = 6.0
 _SCORE_USED_IN_IMPORT = 2.0  # bonus: the definition lives in a module the file imports
+_SCORE_IMPORTED_BY_NAME = 1.0  # bonus: ... and the file imports the name itself
+_SCORE_NOT_USED_YET = 2.0  # bonus: ... but uses it nowhere else yet
 _SCORE_API = 3.0
 _SCORE_RECENT = 2.5
 _SCORE_SIMILAR = 1.0
@@ -46,6 +48,11 @@ _MIN_JACCARD = 0.15
 _MAX_RECENT_LINES = 40
 _MAX_SIBLING_BYTES = 200_000
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_FAMILIES = {
+    "typescript": "js", "typescriptreact": "js", "javascript": "js", "javascriptreact": "js",
+    "c": "c", "cpp": "c",
+}  # fmt: skip
+_MAX_FUNCTION_BODY_LINES = 8  # longer functions are shown as signature and doc
 
 
 # Text from one other file; `path` is relative to the workspace root, POSIX separators. The
@@ -101,6 +108,10 @@ class _Selector:
         self._file_lines: dict[str, list[str]] = {}
         self._symbols: dict[str, list[Symbol]] = {}
         self.tree = parse(text, self.language) if self.language is not None else None
+        # Names this file imports by name (`from m import a`, `import { a } from`), with how
+        # often each appears in its import statements.
+        self.import_names: Counter[str] = Counter()
+        self.family = _family(path)
 
     # ---------------------------------------------------------------- facts about this file
 
@@ -118,6 +129,7 @@ class _Selector:
     def imported_files(self) -> list[str]:
         if self.tree is not None and self.language is not None:
             refs = extract_imports(self.tree, self.language)
+            self.import_names = Counter(n for r in refs for n in r.names)
             specs = [ImportSpec(r.source, r.names, r.line, r.kind) for r in refs]
             paths = self.index.resolve(self.path, self.language.id, specs)
         else:
@@ -171,7 +183,8 @@ class _Selector:
             return _Piece(
                 sym.path, sym.start_line, sym.end_line, sym.stub(), score, False, members, closing
             )
-        text = sym.body.rstrip() if allow_body and sym.body else sym.stub()
+        short = sym.end_line - sym.start_line < _MAX_FUNCTION_BODY_LINES
+        text = sym.body.rstrip() if allow_body and sym.body and short else sym.stub()
         return _Piece(sym.path, sym.start_line, sym.end_line, text, score, raw=False)
 
     # ---------------------------------------------------------------- candidates
@@ -184,11 +197,20 @@ class _Selector:
         for name, count in sorted(used.items()):
             if name in local or len(name) < 2:
                 continue
-            defs = _plausible(self.index.definitions(name), self.current, imported_set, used)
+            defs = _plausible(
+                self.index.definitions(name), self.current, imported_set, used, self.family
+            )
+            by_name = self.import_names.get(name, 0)
             for sym in defs:
                 score = _SCORE_USED_DEFINITION + min(count, 5) * 0.2
                 if sym.path in imported_set:
                     score += _SCORE_USED_IN_IMPORT
+                    if by_name:
+                        score += _SCORE_IMPORTED_BY_NAME
+                        if count <= by_name:
+                            # Imported and not used yet: the code being written is about to use
+                            # it, and nothing in this file shows how.
+                            score += _SCORE_NOT_USED_YET
                 pieces.append(self.piece_for(sym, score, allow_body=True))
         return pieces
 
@@ -269,18 +291,33 @@ class _Selector:
         return pieces
 
 
+def _family(path: Path | str) -> str:
+    """Languages whose code can call each other's definitions share a family."""
+    language = language_for_path(path)
+    if language is None:
+        return ""
+    return _FAMILIES.get(language.id, language.id)
+
+
 def _plausible(
-    defs: list[Symbol], current: str | None, imported: set[str], used: Counter[str]
+    defs: list[Symbol],
+    current: str | None,
+    imported: set[str],
+    used: Counter[str],
+    family: str = "",
 ) -> list[Symbol]:
     """The definitions a use of a name probably means; [] when it is too generic to guess.
 
     A method name alone says little (`get`, `run`), so a method counts only when its file is
-    imported or its class is named in this file too.
+    imported or its class is named in this file too. A definition in another language family
+    (a TypeScript `Model` for a Python file) never counts.
     """
     defs = [
         d
         for d in defs
         if d.path != current
+        and d.kind != "field"  # fields show inside their class's stub, not on their own
+        and (not family or _family(d.path) == family)
         and (d.kind != "method" or d.path in imported or (d.container and d.container in used))
     ]
     if len(defs) > _MAX_DEFINITIONS_PER_NAME:
@@ -413,7 +450,7 @@ def select_context(
     for name in sel.near_identifiers():
         if name in local or len(name) < 2:
             continue
-        defs = _plausible(index.definitions(name), sel.current, set(imported), used)
+        defs = _plausible(index.definitions(name), sel.current, set(imported), used, sel.family)
         for sym in defs:
             budget.offer(sel.piece_for(sym, 0.0, allow_body=True))
 

@@ -20,7 +20,7 @@ from infilld.index.model import CacheFile, FileEntry
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: clipped docstrings and block comments stay closed
+SCHEMA_VERSION = 3  # 2: clipped docstrings and block comments stay closed; 3: Python fields
 
 _decoder = msgspec.msgpack.Decoder(CacheFile)
 _encoder = msgspec.msgpack.Encoder()
