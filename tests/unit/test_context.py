@@ -46,15 +46,19 @@ FILES = {
 }
 
 
-@pytest.fixture
-def index(tmp_path: Path) -> WorkspaceIndex:
+def _workspace(tmp_path: Path, files: dict[str, str]) -> WorkspaceIndex:
     root = tmp_path / "repo"
-    for rel, text in FILES.items():
+    for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     idx = WorkspaceIndex(root, cache_dir=tmp_path / "cache")
     idx.build()
     return idx
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> WorkspaceIndex:
+    return _workspace(tmp_path, FILES)
 
 
 def select(
@@ -161,16 +165,6 @@ def test_file_without_grammar_still_works(index: WorkspaceIndex) -> None:
     assert [s.path for s in snippets] == ["other/unrelated.py"]
 
 
-def _workspace(tmp_path: Path, files: dict[str, str]) -> WorkspaceIndex:
-    root = tmp_path / "repo"
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    idx = WorkspaceIndex(root, cache_dir=tmp_path / "cache")
-    idx.build()
-    return idx
-
-
 def test_definitions_in_another_language_family_are_ignored(tmp_path: Path) -> None:
     index = _workspace(
         tmp_path,
@@ -180,9 +174,7 @@ def test_definitions_in_another_language_family_are_ignored(tmp_path: Path) -> N
             "app/use.py": "from app.model import Model\n\nm = Model()\n",
         },
     )
-    path = index.root / "app/use.py"
-    text = path.read_text()
-    got = select_context(index, path, text, len(text), budget_tokens=500, count_tokens=tokens)
+    got = select(index, "app/use.py", budget=500)
     assert [s.path for s in got] == ["app/model.py"]
 
 
@@ -201,10 +193,9 @@ def test_a_name_imported_but_not_used_yet_comes_first(tmp_path: Path) -> None:
             ),
         },
     )
-    path = index.root / "app/main.py"
-    text = path.read_text()
     one = 1 + tokens(f"lib/errors.py\nclass QuotaError(Exception):\n{doc}    code: int\n") + 5
-    got = select_context(index, path, text, len(text) - 1, budget_tokens=one, count_tokens=tokens)
+    text = (index.root / "app/main.py").read_text()
+    got = select(index, "app/main.py", len(text) - 1, budget=one)
     assert [s.path for s in got] == ["lib/errors.py"]
 
 
@@ -220,9 +211,7 @@ def test_long_functions_are_shown_as_stubs_short_ones_whole(tmp_path: Path) -> N
             "app/main.py": "from lib.util import short, longer\n\nshort(1)\nlonger(2)\n",
         },
     )
-    path = index.root / "app/main.py"
-    text = path.read_text()
-    got = select_context(index, path, text, len(text), budget_tokens=500, count_tokens=tokens)
+    got = select(index, "app/main.py", budget=500)
     util = next(s.text for s in got if s.path == "lib/util.py")
     assert "return a + 1" in util  # a short function: whole
     assert "def longer(a):" in util and '"""Sum things."""' in util
@@ -244,9 +233,7 @@ def test_a_long_class_stub_lists_its_fields(tmp_path: Path) -> None:
             "app/main.py": "from lib.models import Params\n\np = Params(\n",
         },
     )
-    path = index.root / "app/main.py"
-    text = path.read_text()
-    got = select_context(index, path, text, len(text), budget_tokens=500, count_tokens=tokens)
+    got = select(index, "app/main.py", budget=500)
     stub = next(s.text for s in got if s.path == "lib/models.py")
     assert "    model: str\n    temperature: float | None = None" in stub
     assert "_secret" not in stub  # private
@@ -254,5 +241,6 @@ def test_a_long_class_stub_lists_its_fields(tmp_path: Path) -> None:
     assert "def m3(self, x: int) -> int:" in stub
     # A field is never context on its own: `model` used here does not pull in Params.
     other = "from lib.models import Params\n\nmodel = 1\nprint(model)\n"
+    path = index.root / "app/main.py"
     alone = select_context(index, path, other, 0, budget_tokens=500, count_tokens=tokens)
     assert all("model: str" not in s.text or "class Params" in s.text for s in alone)

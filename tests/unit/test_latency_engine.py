@@ -15,6 +15,7 @@ from infilld.backends.fake import FakeBackend
 from infilld.backends.kvstate import KVStateStore
 from infilld.config import Settings
 from infilld.engine.completer import CompletionEngine, CompletionRequest
+from infilld.engine.speed import Served
 
 FILE_A = "".join(
     f"def helper_{i}(value):\n    return value * {i} + offset_{i}\n\n" for i in range(30)
@@ -33,6 +34,14 @@ def _req(path: str, text: str, offset: int | None = None) -> CompletionRequest:
     return CompletionRequest(
         path=Path("/ws") / path, text=text, offset=len(text) if offset is None else offset
     )
+
+
+def _accept_with_newline(engine: CompletionEngine, text: str, suggestion: str) -> str:
+    """Show `suggestion` plus a line end at the end of a.py's `text`, and accept it (Tab)."""
+    engine._served[Path("/ws/a.py")] = Served(before=text, after="", text=suggestion + "\n")
+    accepted = text + suggestion + "\n"
+    engine.note_edit(_req("a.py", accepted))
+    return accepted
 
 
 def _evaluated(engine: CompletionEngine) -> int:
@@ -146,11 +155,7 @@ async def test_a_request_joins_the_running_prefetch() -> None:
     text = FILE_A + "def helper_3(value):\n    return "
     s = await engine.complete(_req("a.py", text))
     assert s is not None
-    accepted = text + s.text + "\n"
-    engine._served[Path("/ws/a.py")] = engine._served[Path("/ws/a.py")].__class__(
-        before=text, after="", text=s.text + "\n"
-    )
-    engine.note_edit(_req("a.py", accepted))
+    accepted = _accept_with_newline(engine, text, s.text)
     await asyncio.sleep(0)  # the prefetch task starts
     nxt = await engine.complete(_req("a.py", accepted))
     assert engine.stats.prefetches == 1
@@ -203,10 +208,7 @@ async def test_opening_a_file_drops_the_prefetch_for_the_file_left_and_still_pre
     text = FILE_A + "def helper_3(value):\n    return "
     s = await engine.complete(_req("a.py", text))
     assert s is not None
-    engine._served[Path("/ws/a.py")] = engine._served[Path("/ws/a.py")].__class__(
-        before=text, after="", text=s.text + "\n"
-    )
-    engine.note_edit(_req("a.py", text + s.text + "\n"))  # accepted: a prefetch starts
+    _accept_with_newline(engine, text, s.text)  # accepted: a prefetch starts
     await asyncio.sleep(0.01)
     assert engine._speculative is not None
     prefetch = engine._speculative[1]
