@@ -432,7 +432,7 @@ class CompletionEngine:
             prefix_chars=cfg.prefix_chars, suffix_chars=cfg.suffix_chars,
             cached_lines=self._window_lines.get(req.path), cold_lines=cfg.cold_prefix_lines,
         )  # fmt: skip
-        self._window_lines[req.path] = (window.first_line, req.text.count("\n", 0, anchor.offset))
+        self._window_lines[req.path] = (window.first_line, window.anchor_line)
         rel = _relative(req.path, req.workspace_root)
         repo = req.workspace_root.name if req.workspace_root else None
         return list(layout_fim_prompt(window, path=rel, repo_name=repo, snippets=snippets))

@@ -66,6 +66,7 @@ class FimWindow(msgspec.Struct, frozen=True):
     suffix: str  # text after the cursor (window-capped)
     anchor: Anchor
     first_line: int = 0  # the line the prefix window starts on (before any character cap)
+    anchor_line: int = 0  # the anchor's line: the prefix window covers first_line..anchor_line
 
 
 def _digest(text: str) -> str:
@@ -161,6 +162,7 @@ def cut_fim_window(
         suffix=text[offset:end],
         anchor=anchor,
         first_line=first_line,
+        anchor_line=anchor_line,
     )
 
 
