@@ -52,7 +52,17 @@ async def complete_once(port: int) -> list[str]:
     """One client session over TCP: initialize, open, ask until the model is ready, exit."""
     client = make_test_lsp_client()
     try:
-        await client.start_tcp("127.0.0.1", port)
+        # Between two clients the server closes its listener and opens a new one: a check that
+        # saw the old one listening can still meet a refused connection, so retry briefly.
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                await client.start_tcp("127.0.0.1", port)
+                break
+            except ConnectionRefusedError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
         result = await asyncio.wait_for(
             client.initialize_session(
                 types.InitializeParams(
