@@ -59,9 +59,11 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from infilld import memory
     from infilld.lsp.server import create_server
 
     settings = _base_settings(args)
+    memory.tune_allocator()  # before the model's buffers exist: see memory.py
     if args.tcp:
         # One client at a time; when it disconnects (or sends `exit`) the next one can connect, so
         # an editor that restarts its client finds the daemon still there.

@@ -139,6 +139,20 @@ async def test_completion_is_empty_for_a_client_with_inline(lsp_server: LspFacto
         assert await inline(client, URI, AT_RETURN_A) == [" + b"]
 
 
+async def test_stats_report_requests_and_the_process_memory(lsp_server: LspFactory) -> None:
+    async with lsp_server(*FAKE) as client:
+        open_doc(client, URI, ADD)
+        assert await inline(client, URI, AT_RETURN_A) == [" + b"]
+        raw = await client.protocol.send_request_async("infilld/stats", {"recent": 5})
+        stats = raw._asdict() if hasattr(raw, "_asdict") else raw
+        assert stats["ready"] and stats["modelRequests"] == 1
+        mem = stats["memory"]
+        mem = mem._asdict() if hasattr(mem, "_asdict") else mem
+        assert mem["rssMb"] > 10 and mem["pythonBlocks"] > 1000
+        if sys.platform.startswith("linux"):
+            assert mem["heapInUseMb"] > 0 and mem["heapFreeMb"] >= 0
+
+
 # -- cancellation ---------------------------------------------------------------------------------
 
 LONG = "    total = " + " + ".join(f"part_{i}" for i in range(60))  # ~240 tokens: 48 s at 200 ms

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from infilld import memory
 from infilld.engine.completer import CompletionRequest
 from infilld.lsp.completion import snapshot
 from infilld.lsp.convert import offset_at
@@ -87,4 +88,5 @@ def register(server: InfilldServer) -> None:
         return {
             "ready": True,
             **ls.engine.stats_snapshot(recent if isinstance(recent, int) else 64),
+            "memory": memory.usage(),
         }

@@ -25,6 +25,7 @@ def register(server: InfilldServer) -> None:
     @server.feature(types.INITIALIZED)
     def on_initialized(ls: InfilldServer, _params: types.InitializedParams) -> None:
         ls.start_loading()
+        ls.start_heap_trimming()
         if ls.settings.context.enable:
             ls.start_indexing()
 

@@ -18,7 +18,7 @@ from pygls.exceptions import FeatureRequestError, JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
-from infilld import __version__
+from infilld import __version__, memory
 from infilld.backends.base import Backend
 from infilld.backends.factory import create_backend
 from infilld.config import Settings, load_settings
@@ -30,6 +30,7 @@ from infilld.lsp.convert import uri_to_path
 
 log = logging.getLogger(__name__)
 STATUS_NOTIFICATION = "infilld/status"
+HEAP_TRIM_S = 30.0  # how often freed C-heap memory is handed back (memory.release_free_heap)
 
 
 class _Protocol(LanguageServerProtocol):
@@ -59,6 +60,7 @@ class InfilldServer(LanguageServer):
         self.status_state = "loading"
         self._shown: set[str] = set()
         self._load_task: asyncio.Task[None] | None = None
+        self._trim_task: asyncio.Task[None] | None = None
         self.repo: RepoContext | None = None
         self.definition_provider: DefinitionProvider | None = None
 
@@ -170,6 +172,18 @@ class InfilldServer(LanguageServer):
         self.model_ready.set()
         self.send_status("ready", f"{self.settings.model.name} ready")
 
+    def start_heap_trimming(self) -> None:
+        """Every HEAP_TRIM_S, hand memory the C heap freed back to the OS (see memory.py)."""
+        if self._trim_task is None or self._trim_task.done():
+            self._trim_task = asyncio.get_running_loop().create_task(self._trim_heap())
+
+    async def _trim_heap(self) -> None:
+        while True:
+            await asyncio.sleep(HEAP_TRIM_S)
+            before = memory.resident_mb()
+            if await asyncio.to_thread(memory.release_free_heap):
+                log.debug("heap trimmed: RSS %.0f -> %.0f MB", before, memory.resident_mb())
+
     def start_indexing(self) -> None:
         """Index every workspace folder in the background (completions never wait for it)."""
         if self.repo is None:
@@ -199,6 +213,8 @@ class InfilldServer(LanguageServer):
 
     async def close(self) -> None:
         """Shutdown: free the model and stop watching the workspace."""
+        if self._trim_task is not None:
+            self._trim_task.cancel()
         await self.close_backend()
         repo, self.repo, self.definition_provider = self.repo, None, None
         if repo is not None:
