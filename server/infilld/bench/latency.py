@@ -173,10 +173,14 @@ async def run_infilld(
     opened: set[str] = set()
     typed_through: list[asyncio.Task[None]] = []
     timeline: list[tuple[float, float]] = []  # (seconds, RSS MiB)
+    heap: list[dict[str, float]] = []  # the server's own view: C heap in use / free, Python blocks
 
     async def sample_rss() -> None:
         while pid:
             timeline.append((round(time.monotonic() - t0), round(proc_memory_mb(pid)[0], 1)))
+            if minutes:
+                mem = (await _stats(session, recent=0)).get("memory", {})
+                heap.append({"s": round(time.monotonic() - t0), **mem})
             await asyncio.sleep(RSS_SAMPLE_S)
 
     sampler = asyncio.create_task(sample_rss())
@@ -258,6 +262,7 @@ async def run_infilld(
             result.rss_mb_end, result.peak_rss_mb = proc_memory_mb(pid)
         if minutes:
             result.extra["rss_timeline"] = timeline
+            result.extra["memory_timeline"] = heap
             later = [mb for t, mb in timeline if t >= 600]  # after 10 minutes of warm-up
             if later:
                 result.extra["rss_mb_from_10_min"] = {"min": min(later), "max": max(later)}
@@ -277,8 +282,8 @@ async def _track(pending: tuple[int, asyncio.Future[Any], float], result: RunRes
     result.samples.append(Sample("typed", (time.monotonic() - sent) * 1000, answer is not None))
 
 
-async def _stats(session: Any) -> dict[str, Any]:
-    raw = await session.client.protocol.send_request_async("infilld/stats", {"recent": 100000})
+async def _stats(session: Any, recent: int = 100000) -> dict[str, Any]:
+    raw = await session.client.protocol.send_request_async("infilld/stats", {"recent": recent})
     return _plain(raw)  # type: ignore[no-any-return]
 
 
