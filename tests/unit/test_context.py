@@ -244,3 +244,18 @@ def test_a_long_class_stub_lists_its_fields(tmp_path: Path) -> None:
     path = index.root / "app/main.py"
     alone = select_context(index, path, other, 0, budget_tokens=500, count_tokens=tokens)
     assert all("model: str" not in s.text or "class Params" in s.text for s in alone)
+
+
+def test_a_region_that_shows_a_chosen_definition_does_not_repeat_it(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/shapes.py": "class Square:\n    side: int\n\n\ndef area(s):\n    return s.side**2\n",
+        "pkg/use.py": "from pkg.shapes import Square, area\n\nprint(area(Square()))\n",
+    }
+    index = _workspace(tmp_path, files)
+    whole = files["pkg/shapes.py"].rstrip("\n")
+    for recent in ([], [(index.root / "pkg/shapes.py", whole)]):
+        snippets = select(index, "pkg/use.py", recent=recent)
+        shapes = next(s.text for s in snippets if s.path == "pkg/shapes.py")
+        assert shapes.count("class Square:") == 1
+        assert shapes.count("def area(s):") == 1

@@ -330,6 +330,23 @@ def _comment(rel: str) -> str:
     return language.line_comment if language is not None else "#"
 
 
+def _uncovered(group: list[_Piece]) -> list[_Piece]:
+    """Drop pieces that a verbatim region of the same file already shows, whichever was chosen
+    first (of two regions with the same lines, the earlier stays)."""
+
+    def shown_by(i: int, region: _Piece) -> bool:
+        piece = group[i]
+        inside = region.start_line <= piece.start_line and piece.end_line <= region.end_line
+        same = (region.start_line, region.end_line) == (piece.start_line, piece.end_line)
+        return inside and not (same and piece.raw and group.index(region) >= i)
+
+    return [
+        p
+        for i, p in enumerate(group)
+        if not any(r is not p and shown_by(i, r) for r in group if r.raw)
+    ]
+
+
 def _render(pieces: Iterable[_Piece]) -> list[ContextSnippet]:
     """Group per file, in (path, position) order; elided code between pieces is marked."""
     by_file: dict[str, list[_Piece]] = {}
@@ -337,7 +354,7 @@ def _render(pieces: Iterable[_Piece]) -> list[ContextSnippet]:
         by_file.setdefault(piece.rel, []).append(piece)
     snippets: list[ContextSnippet] = []
     for rel in sorted(by_file):
-        group = by_file[rel]
+        group = _uncovered(by_file[rel])
         by_range = {(p.start_line, p.end_line): p for p in group if not p.members}
         absorbed = {
             (start, end)
