@@ -19,6 +19,7 @@ import ctypes
 import ctypes.util
 import logging
 import sys
+import tracemalloc
 from functools import cache
 from typing import Any
 
@@ -74,7 +75,21 @@ def usage() -> dict[str, float]:
         mib = 1024 * 1024
         out["heapInUseMb"] = round((info.uordblks + info.hblkhd) / mib, 1)
         out["heapFreeMb"] = round(info.fordblks / mib, 1)
+    if tracemalloc.is_tracing():  # PYTHONTRACEMALLOC=1 in the server's environment
+        out["pythonTracedMb"] = round(tracemalloc.get_traced_memory()[0] / 1024 / 1024, 1)
     return out
+
+
+def top_allocations(n: int) -> list[str]:
+    """Where live Python memory was allocated, largest first ("file:line KiB count"); empty
+    unless the server runs with PYTHONTRACEMALLOC set (tracing slows it down)."""
+    if not tracemalloc.is_tracing():
+        return []
+    stats = tracemalloc.take_snapshot().statistics("lineno")[: max(0, n)]
+    return [
+        f"{s.traceback[0].filename}:{s.traceback[0].lineno} {s.size // 1024} KiB {s.count}"
+        for s in stats
+    ]
 
 
 # Allocations at least this large get their own mapping, returned to the OS when freed. glibc's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -55,3 +56,17 @@ def test_a_pinned_mmap_threshold_returns_freed_large_buffers() -> None:
     assert _free_after_churn("untuned") >= 3.5
     assert _free_after_churn("tuned") < 2
     assert isinstance(memory.release_free_heap(), bool)
+
+
+def test_allocation_sites_only_under_tracemalloc() -> None:
+    code = "import json; from infilld import memory; print(json.dumps(memory.top_allocations(3)))"
+    for env, expect_sites in ((None, False), ("1", True)):
+        environ = {k: v for k, v in os.environ.items() if k != "PYTHONTRACEMALLOC"}
+        if env:
+            environ["PYTHONTRACEMALLOC"] = env
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environ
+        ).stdout
+        sites = json.loads(out)
+        assert bool(sites) == expect_sites
+        assert all(" KiB " in site for site in sites)

@@ -263,6 +263,10 @@ async def run_infilld(
         if minutes:
             result.extra["rss_timeline"] = timeline
             result.extra["memory_timeline"] = heap
+            top = await session.client.protocol.send_request_async(
+                "infilld/stats", {"recent": 0, "allocations": 15}
+            )
+            result.extra["allocations"] = _plain(top).get("allocations", [])
             later = [mb for t, mb in timeline if t >= 600]  # after 10 minutes of warm-up
             if later:
                 result.extra["rss_mb_from_10_min"] = {"min": min(later), "max": max(later)}

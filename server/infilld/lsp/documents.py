@@ -51,6 +51,14 @@ def cursor_after(
     return offset_at(text, last.range.start, encoding) + len(last.text)
 
 
+def _param(params: Any, name: str) -> Any:
+    """A field of a custom request's params (pygls hands them over as an object or a dict)."""
+    value = getattr(params, name, None)
+    if value is None and isinstance(params, dict):
+        value = params.get(name)
+    return value
+
+
 def register(server: InfilldServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def on_open(ls: InfilldServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -79,14 +87,16 @@ def register(server: InfilldServer) -> None:
     @server.feature(STATS_REQUEST)
     def on_stats(ls: InfilldServer, params: Any) -> dict[str, Any]:
         """Per-request latency figures and counters (the latency benchmark reads them);
-        `{"recent": N}` asks for the last N requests (default 64)."""
+        `{"recent": N}` asks for the last N requests (default 64); `{"allocations": N}` for the N
+        largest live Python allocation sites when the server runs under PYTHONTRACEMALLOC."""
         if ls.engine is None:
             return {"ready": False}
-        recent = getattr(params, "recent", None)
-        if recent is None and isinstance(params, dict):
-            recent = params.get("recent")
-        return {
+        recent, allocations = _param(params, "recent"), _param(params, "allocations")
+        answer = {
             "ready": True,
             **ls.engine.stats_snapshot(recent if isinstance(recent, int) else 64),
             "memory": memory.usage(),
         }
+        if isinstance(allocations, int):
+            answer["allocations"] = memory.top_allocations(allocations)
+        return answer
