@@ -80,16 +80,30 @@ def usage() -> dict[str, float]:
     return out
 
 
-def top_allocations(n: int) -> list[str]:
-    """Where live Python memory was allocated, largest first ("file:line KiB count"); empty
-    unless the server runs with PYTHONTRACEMALLOC set (tracing slows it down)."""
+_last_snapshot: list[tracemalloc.Snapshot] = []  # the previous call's, for the growth list
+
+
+def top_allocations(n: int) -> dict[str, list[str]]:
+    """Where live Python memory was allocated ("file:line KiB count"): the `n` largest sites,
+    and the `n` that grew most since the previous call (empty on the first). Empty unless the
+    server runs with PYTHONTRACEMALLOC set (tracing slows it down)."""
     if not tracemalloc.is_tracing():
-        return []
-    stats = tracemalloc.take_snapshot().statistics("lineno")[: max(0, n)]
-    return [
+        return {"top": [], "growth": []}
+    snap = tracemalloc.take_snapshot()
+    top = [
         f"{s.traceback[0].filename}:{s.traceback[0].lineno} {s.size // 1024} KiB {s.count}"
-        for s in stats
+        for s in snap.statistics("lineno")[: max(0, n)]
     ]
+    growth = []
+    if _last_snapshot:
+        diffs = snap.compare_to(_last_snapshot[0], "lineno")[: max(0, n)]
+        growth = [
+            f"{d.traceback[0].filename}:{d.traceback[0].lineno} {d.size_diff // 1024:+} KiB"
+            f" {d.count_diff:+}"
+            for d in diffs
+        ]
+    _last_snapshot[:] = [snap]
+    return {"top": top, "growth": growth}
 
 
 # Allocations at least this large get their own mapping, returned to the OS when freed. glibc's

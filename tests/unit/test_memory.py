@@ -59,7 +59,10 @@ def test_a_pinned_mmap_threshold_returns_freed_large_buffers() -> None:
 
 
 def test_allocation_sites_only_under_tracemalloc() -> None:
-    code = "import json; from infilld import memory; print(json.dumps(memory.top_allocations(3)))"
+    code = (
+        "import json; from infilld import memory; memory.top_allocations(3); keep = [bytes(999)"
+        " for _ in range(9999)]; print(json.dumps(memory.top_allocations(3)))"
+    )
     for env, expect_sites in ((None, False), ("1", True)):
         environ = {k: v for k, v in os.environ.items() if k != "PYTHONTRACEMALLOC"}
         if env:
@@ -68,5 +71,8 @@ def test_allocation_sites_only_under_tracemalloc() -> None:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environ
         ).stdout
         sites = json.loads(out)
-        assert bool(sites) == expect_sites
-        assert all(" KiB " in site for site in sites)
+        assert bool(sites["top"]) == expect_sites == bool(sites["growth"])
+        # the second call names the line that grew by ~10 MB since the first
+        assert all(" KiB " in site for site in sites["top"] + sites["growth"])
+        if expect_sites:
+            assert sites["growth"][0].startswith("<string>:1 +")

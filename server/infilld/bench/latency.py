@@ -179,7 +179,10 @@ async def run_infilld(
         while pid:
             timeline.append((round(time.monotonic() - t0), round(proc_memory_mb(pid)[0], 1)))
             if minutes:
-                mem = (await _stats(session, recent=0)).get("memory", {})
+                # At 5 minutes, a server run under PYTHONTRACEMALLOC takes the snapshot that
+                # the end-of-run allocation growth is measured against.
+                ask = {"allocations": 15} if len(timeline) == 11 else {}
+                mem = (await _stats(session, recent=0, **ask)).get("memory", {})
                 heap.append({"s": round(time.monotonic() - t0), **mem})
             await asyncio.sleep(RSS_SAMPLE_S)
 
@@ -263,10 +266,8 @@ async def run_infilld(
         if minutes:
             result.extra["rss_timeline"] = timeline
             result.extra["memory_timeline"] = heap
-            top = await session.client.protocol.send_request_async(
-                "infilld/stats", {"recent": 0, "allocations": 15}
-            )
-            result.extra["allocations"] = _plain(top).get("allocations", [])
+            top = await _stats(session, recent=0, allocations=15)
+            result.extra["allocations"] = top.get("allocations", {})
             later = [mb for t, mb in timeline if t >= 600]  # after 10 minutes of warm-up
             if later:
                 result.extra["rss_mb_from_10_min"] = {"min": min(later), "max": max(later)}
@@ -286,8 +287,10 @@ async def _track(pending: tuple[int, asyncio.Future[Any], float], result: RunRes
     result.samples.append(Sample("typed", (time.monotonic() - sent) * 1000, answer is not None))
 
 
-async def _stats(session: Any, recent: int = 100000) -> dict[str, Any]:
-    raw = await session.client.protocol.send_request_async("infilld/stats", {"recent": recent})
+async def _stats(session: Any, recent: int = 100000, **more: int) -> dict[str, Any]:
+    raw = await session.client.protocol.send_request_async(
+        "infilld/stats", {"recent": recent, **more}
+    )
     return _plain(raw)  # type: ignore[no-any-return]
 
 
