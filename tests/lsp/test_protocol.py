@@ -153,6 +153,19 @@ async def test_stats_report_requests_and_the_process_memory(lsp_server: LspFacto
             assert mem["heapInUseMb"] > 0 and mem["heapFreeMb"] >= 0
 
 
+async def test_notifications_leave_nothing_behind(lsp_server: LspFactory) -> None:
+    # pygls kept a future per didOpen/didChange/didClose for the server's lifetime.
+    async with lsp_server(*FAKE) as client:
+        open_doc(client, URI, ADD)
+        for i in range(30):  # type an "x" and delete it again
+            change(client, URI, 2 * i + 2, AT_RETURN_A, AT_RETURN_A, "x")
+            change(client, URI, 2 * i + 3, AT_RETURN_A, types.Position(5, 13), "")
+        assert await inline(client, URI, AT_RETURN_A) == [" + b"]
+        raw = await client.protocol.send_request_async("infilld/stats", {"recent": 0})
+        stats = raw._asdict() if hasattr(raw, "_asdict") else raw
+        assert stats["pendingRequests"] == 0
+
+
 # -- cancellation ---------------------------------------------------------------------------------
 
 LONG = "    total = " + " + ".join(f"part_{i}" for i in range(60))  # ~240 tokens: 48 s at 200 ms

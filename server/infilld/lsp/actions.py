@@ -333,8 +333,7 @@ async def compute_edit(ls: InfilldServer, data: ActionData, title: str) -> types
     finally:
         ls.send_status("ready", "")
         if token is not None:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=done))
-            ls.work_done_progress.tokens.pop(token, None)
+            ls.end_progress(token, done)
 
 
 async def _begin_progress(ls: InfilldServer, title: str) -> str | None:

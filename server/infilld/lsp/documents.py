@@ -96,6 +96,7 @@ def register(server: InfilldServer) -> None:
             "ready": True,
             **ls.engine.stats_snapshot(recent if isinstance(recent, int) else 64),
             "memory": memory.usage(),
+            "pendingRequests": ls.pending_requests,
         }
         if isinstance(allocations, int):
             answer["allocations"] = memory.top_allocations(allocations)

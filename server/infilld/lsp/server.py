@@ -45,6 +45,17 @@ class _Protocol(LanguageServerProtocol):
                 self._send_response(data["id"], None, exc.to_response_error())
             raise
 
+    def _check_handler_result(self, future: Any) -> None:
+        # pygls files the future of a notification handled by a generator or thread handler
+        # (didOpen, didChange and didClose are generator built-ins) in `_request_futures` under a
+        # fresh uuid and never takes it out again: a Future, its Condition and the uuid per
+        # keystroke, kept for the server's lifetime (~0.7 KB each; the hour-long replay showed it).
+        try:
+            super()._check_handler_result(future)
+        finally:
+            for msg_id in [k for k, f in self._request_futures.items() if f is future]:
+                del self._request_futures[msg_id]
+
 
 class InfilldServer(LanguageServer):
     """Owns the settings, the backend and the completion engine for one client session."""
@@ -99,6 +110,16 @@ class InfilldServer(LanguageServer):
             self.protocol.notify(STATUS_NOTIFICATION, params)
         except Exception:  # the client may be gone; status is best effort
             log.debug("could not send status", exc_info=True)
+
+    @property
+    def pending_requests(self) -> int:
+        """Handlers pygls still tracks as running (`pendingRequests` in `infilld/stats`)."""
+        return len(self.protocol._request_futures)
+
+    def end_progress(self, token: str, message: str) -> None:
+        """End a work-done progress and forget its token (pygls keeps every token it has seen)."""
+        self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+        self.work_done_progress.tokens.pop(token, None)
 
     # -- settings ------------------------------------------------------------------------------
     def apply_settings(self, raw: object) -> bool:
@@ -161,7 +182,7 @@ class InfilldServer(LanguageServer):
             self.load_error = f"loading the model failed: {exc}"
         if token is not None:
             done = "model ready" if self.load_error is None else "model failed to load"
-            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=done))
+            self.end_progress(token, done)
         if self.load_error is not None:
             await self.close_backend()
             self.send_status("error", self.load_error)
