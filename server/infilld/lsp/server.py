@@ -49,7 +49,7 @@ class _Protocol(LanguageServerProtocol):
         # pygls files the future of a notification handled by a generator or thread handler
         # (didOpen, didChange and didClose are generator built-ins) in `_request_futures` under a
         # fresh uuid and never takes it out again: a Future, its Condition and the uuid per
-        # keystroke, kept for the server's lifetime (~0.7 KB each; the hour-long replay showed it).
+        # keystroke, kept for the server's lifetime (~0.7 KB each; a traced replay showed it).
         try:
             super()._check_handler_result(future)
         finally:
