@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import logging
 import sys
 import tracemalloc
 from functools import cache
+from pathlib import Path
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 
 class _MallInfo2(ctypes.Structure):
@@ -54,21 +52,23 @@ def _libc() -> Any:
     return libc
 
 
-def resident_mb() -> float:
-    """Resident set size in MiB (0.0 where /proc is not there)."""
+def proc_memory_mb(pid: int | str = "self") -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MiB, from /proc/<pid>/status (0 where unreadable)."""
+    rss = hwm = 0.0
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1]) / 1024
     except OSError:
         pass
-    return 0.0
+    return rss, hwm
 
 
 def usage() -> dict[str, float]:
     """RSS, the C heap's in-use and free-but-held bytes, and CPython's live block count."""
-    out = {"rssMb": round(resident_mb(), 1), "pythonBlocks": float(sys.getallocatedblocks())}
+    out = {"rssMb": round(proc_memory_mb()[0], 1), "pythonBlocks": float(sys.getallocatedblocks())}
     libc = _libc()
     if libc is not None:
         info = libc.mallinfo2()

@@ -37,6 +37,7 @@ from infilld.bench.session_script import (
     make_script,
     percentile,
 )
+from infilld.memory import proc_memory_mb
 
 DEFAULT_FILES = ("engine/postprocess.py", "engine/prompt.py", "lsp/completion.py")
 ACCEPT_PROBABILITY = 0.7
@@ -95,20 +96,6 @@ class RunResult(msgspec.Struct, kw_only=True):
             "wall_s": round(self.wall_s, 1),
             **self.extra,
         }
-
-
-def proc_memory_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of a process in MiB, from /proc/<pid>/status (0 if unreadable)."""
-    rss = hwm = 0.0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1]) / 1024
-            elif line.startswith("VmHWM:"):
-                hwm = int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return rss, hwm
 
 
 def _coin(seed: int, index: int) -> random.Random:

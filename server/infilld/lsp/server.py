@@ -201,9 +201,9 @@ class InfilldServer(LanguageServer):
     async def _trim_heap(self) -> None:
         while True:
             await asyncio.sleep(HEAP_TRIM_S)
-            before = memory.resident_mb()
+            before = memory.proc_memory_mb()[0]
             if await asyncio.to_thread(memory.release_free_heap):
-                log.debug("heap trimmed: RSS %.0f -> %.0f MB", before, memory.resident_mb())
+                log.debug("heap trimmed: RSS %.0f -> %.0f MB", before, memory.proc_memory_mb()[0])
 
     def start_indexing(self) -> None:
         """Index every workspace folder in the background (completions never wait for it)."""
