@@ -45,6 +45,10 @@ ACCEPT_PROBABILITY = 0.7
 # before typing in it. Both systems get the same idle time; infilld uses it to prefill.
 OPEN_THINK_S = 2.0
 RSS_SAMPLE_S = 30.0  # --minutes: how often the server's resident size is sampled
+# --minutes under PYTHONTRACEMALLOC: the allocation snapshot the end-of-run growth is measured
+# against is taken this far in (after start-up and the first files' caches have filled).
+ALLOCATION_BASELINE_S = 300.0
+ALLOCATION_SITES = 15
 
 
 class Sample(msgspec.Struct, frozen=True):
@@ -166,9 +170,8 @@ async def run_infilld(
         while pid:
             timeline.append((round(time.monotonic() - t0), round(proc_memory_mb(pid)[0], 1)))
             if minutes:
-                # At 5 minutes, a server run under PYTHONTRACEMALLOC takes the snapshot that
-                # the end-of-run allocation growth is measured against.
-                ask = {"allocations": 15} if len(timeline) == 11 else {}
+                baseline = len(timeline) == int(ALLOCATION_BASELINE_S / RSS_SAMPLE_S) + 1
+                ask = {"allocations": ALLOCATION_SITES} if baseline else {}
                 mem = (await _stats(session, recent=0, **ask)).get("memory", {})
                 heap.append({"s": round(time.monotonic() - t0), **mem})
             await asyncio.sleep(RSS_SAMPLE_S)
@@ -234,7 +237,7 @@ async def run_infilld(
                 lsp.cancel(pending[0])
         await asyncio.gather(*typed_through, return_exceptions=True)
         result.wall_s = time.monotonic() - t0
-        stats = await _stats(session)
+        stats = await _stats(session, **({"allocations": ALLOCATION_SITES} if minutes else {}))
         recent = stats.get("recent", [])
         result.evaluated_tokens = [
             int(r["evaluated_tokens"]) for r in recent if r["source"] == "model"
@@ -253,8 +256,7 @@ async def run_infilld(
         if minutes:
             result.extra["rss_timeline"] = timeline
             result.extra["memory_timeline"] = heap
-            top = await _stats(session, recent=0, allocations=15)
-            result.extra["allocations"] = top.get("allocations", {})
+            result.extra["allocations"] = stats.get("allocations", {})
             later = [mb for t, mb in timeline if t >= 600]  # after 10 minutes of warm-up
             if later:
                 result.extra["rss_mb_from_10_min"] = {"min": min(later), "max": max(later)}
