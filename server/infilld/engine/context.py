@@ -330,20 +330,22 @@ def _comment(rel: str) -> str:
     return language.line_comment if language is not None else "#"
 
 
+def _contains(outer: _Piece, inner: _Piece) -> bool:
+    return outer.start_line <= inner.start_line and inner.end_line <= outer.end_line
+
+
 def _uncovered(group: list[_Piece]) -> list[_Piece]:
-    """Drop pieces that a verbatim region of the same file already shows, whichever was chosen
-    first (of two regions with the same lines, the earlier stays)."""
-
-    def shown_by(i: int, region: _Piece) -> bool:
-        piece = group[i]
-        inside = region.start_line <= piece.start_line and piece.end_line <= region.end_line
-        same = (region.start_line, region.end_line) == (piece.start_line, piece.end_line)
-        return inside and not (same and piece.raw and group.index(region) >= i)
-
+    """One file's pieces without those a verbatim region of it already shows, in whichever order
+    they were chosen (of two regions with the same lines, the one chosen first stays)."""
+    regions: list[_Piece] = []
+    for region in sorted((p for p in group if p.raw), key=lambda p: p.start_line - p.end_line):
+        if not any(_contains(kept, region) for kept in regions):  # largest first
+            regions.append(region)
+    shown = {id(r) for r in regions}
     return [
         p
-        for i, p in enumerate(group)
-        if not any(r is not p and shown_by(i, r) for r in group if r.raw)
+        for p in group
+        if id(p) in shown or (not p.raw and not any(_contains(r, p) for r in regions))
     ]
 
 
@@ -396,20 +398,10 @@ class _Budget:
     def used(self) -> int:
         return sum(self._group_cost.values())
 
-    def _covered(self, piece: _Piece) -> bool:
-        """Already shown: the same symbol, or inside a verbatim region chosen earlier."""
-        if (piece.rel, piece.start_line, piece.end_line) in self._keys:
-            return True
-        return any(
-            c.raw
-            and c.rel == piece.rel
-            and c.start_line <= piece.start_line
-            and piece.end_line <= c.end_line
-            for c in self.chosen
-        )
-
     def offer(self, piece: _Piece) -> bool:
-        if self._covered(piece):
+        """Take `piece` if its file's group, rendered with it, still fits (a piece a chosen
+        verbatim region shows costs nothing: rendering drops it)."""
+        if (piece.rel, piece.start_line, piece.end_line) in self._keys:
             return False
         group = [c for c in self.chosen if c.rel == piece.rel] + [piece]
         cost = _cost(_render(group), self.count_tokens)
