@@ -15,12 +15,14 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from infilld.engine.prompt import Snippet
 from infilld.index import Symbol, WorkspaceIndex
 from infilld.index.model import ImportSpec
 from infilld.syntax import (
+    ImportRef,
     char_to_byte,
     enclosing_scopes,
     identifiers_near,
@@ -108,9 +110,6 @@ class _Selector:
         self._file_lines: dict[str, list[str]] = {}
         self._symbols: dict[str, list[Symbol]] = {}
         self.tree = parse(text, self.language) if self.language is not None else None
-        # Names this file imports by name (`from m import a`, `import { a } from`), with how
-        # often each appears in its import statements.
-        self.import_names: Counter[str] = Counter()
         self.family = _family(path)
 
     # ---------------------------------------------------------------- facts about this file
@@ -126,10 +125,21 @@ class _Selector:
         source = self.text.encode("utf-8", errors="replace")
         return {d.name for d in extract_definitions(self.tree, self.language, source)}
 
+    @cached_property
+    def import_refs(self) -> list[ImportRef]:
+        if self.tree is None or self.language is None:
+            return []
+        return extract_imports(self.tree, self.language)
+
+    @cached_property
+    def import_names(self) -> Counter[str]:
+        """Names this file imports by name (`from m import a`, `import { a } from`), with how
+        often each appears in its import statements."""
+        return Counter(n for r in self.import_refs for n in r.names)
+
     def imported_files(self) -> list[str]:
         if self.tree is not None and self.language is not None:
-            refs = extract_imports(self.tree, self.language)
-            self.import_names = Counter(n for r in refs for n in r.names)
+            refs = self.import_refs
             specs = [ImportSpec(r.source, r.names, r.line, r.kind) for r in refs]
             paths = self.index.resolve(self.path, self.language.id, specs)
         else:
