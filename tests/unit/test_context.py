@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,6 +81,11 @@ def select(
         count_tokens=tokens,
         recent=recent or (),
     )
+
+
+def block_of(index: WorkspaceIndex, rel: str, other: str, **kwargs: Any) -> str:
+    """The context text from `other` for a completion at the end of `rel`."""
+    return next(s.text for s in select(index, rel, **kwargs) if s.path == other)
 
 
 def test_used_definitions_and_api_never_the_current_file(index: WorkspaceIndex) -> None:
@@ -201,18 +207,13 @@ def test_a_name_imported_but_not_used_yet_comes_first(tmp_path: Path) -> None:
 
 def test_long_functions_are_shown_as_stubs_short_ones_whole(tmp_path: Path) -> None:
     long_body = "".join(f"    x_{i} = {i}\n" for i in range(12))
-    index = _workspace(
-        tmp_path,
-        {
-            "lib/util.py": (
-                "def short(a):\n    return a + 1\n\n\n"
-                f'def longer(a):\n    """Sum things."""\n{long_body}    return a\n'
-            ),
-            "app/main.py": "from lib.util import short, longer\n\nshort(1)\nlonger(2)\n",
-        },
+    util_py = (
+        "def short(a):\n    return a + 1\n\n\n"
+        f'def longer(a):\n    """Sum things."""\n{long_body}    return a\n'
     )
-    got = select(index, "app/main.py", budget=500)
-    util = next(s.text for s in got if s.path == "lib/util.py")
+    main_py = "from lib.util import short, longer\n\nshort(1)\nlonger(2)\n"
+    index = _workspace(tmp_path, {"lib/util.py": util_py, "app/main.py": main_py})
+    util = block_of(index, "app/main.py", "lib/util.py", budget=500)
     assert "return a + 1" in util  # a short function: whole
     assert "def longer(a):" in util and '"""Sum things."""' in util
     assert "x_5" not in util  # a long one: signature and doc
@@ -223,18 +224,13 @@ def test_a_long_class_stub_lists_its_fields(tmp_path: Path) -> None:
         f"    def m{i}(self, x: int) -> int:\n        '''Do {i}.'''\n        return x + {i}\n\n"
         for i in range(8)
     )
-    index = _workspace(
-        tmp_path,
-        {
-            "lib/models.py": (
-                "class Params:\n    '''Request parameters.'''\n\n    model: str\n"
-                f"    temperature: float | None = None\n    _secret: int = 0\n\n{methods}"
-            ),
-            "app/main.py": "from lib.models import Params\n\np = Params(\n",
-        },
+    models_py = (
+        "class Params:\n    '''Request parameters.'''\n\n    model: str\n"
+        f"    temperature: float | None = None\n    _secret: int = 0\n\n{methods}"
     )
-    got = select(index, "app/main.py", budget=500)
-    stub = next(s.text for s in got if s.path == "lib/models.py")
+    main_py = "from lib.models import Params\n\np = Params(\n"
+    index = _workspace(tmp_path, {"lib/models.py": models_py, "app/main.py": main_py})
+    stub = block_of(index, "app/main.py", "lib/models.py", budget=500)
     assert "    model: str\n    temperature: float | None = None" in stub
     assert "_secret" not in stub  # private
     assert "return x + 3" not in stub  # methods as signatures
@@ -255,7 +251,6 @@ def test_a_region_that_shows_a_chosen_definition_does_not_repeat_it(tmp_path: Pa
     index = _workspace(tmp_path, files)
     whole = files["pkg/shapes.py"].rstrip("\n")
     for recent in ([], [(index.root / "pkg/shapes.py", whole)]):
-        snippets = select(index, "pkg/use.py", recent=recent)
-        shapes = next(s.text for s in snippets if s.path == "pkg/shapes.py")
+        shapes = block_of(index, "pkg/use.py", "pkg/shapes.py", recent=recent)
         assert shapes.count("class Square:") == 1
         assert shapes.count("def area(s):") == 1
