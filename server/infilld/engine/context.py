@@ -314,7 +314,7 @@ def _plausible(
     current: str | None,
     imported: set[str],
     used: Counter[str],
-    family: str = "",
+    family: str,
 ) -> list[Symbol]:
     """The definitions a use of a name probably means; [] when it is too generic to guess.
 
@@ -466,10 +466,11 @@ def select_context(
 
     # Phase 2: names near the cursor, only with what is left (includes names too generic for
     # phase 1, which the cursor's neighbourhood now disambiguates by nearness).
+    imported_set = set(imported)
     for name in sel.near_identifiers():
         if name in local or len(name) < 2:
             continue
-        defs = _plausible(index.definitions(name), sel.current, set(imported), used, sel.family)
+        defs = _plausible(index.definitions(name), sel.current, imported_set, used, sel.family)
         for sym in defs:
             budget.offer(sel.piece_for(sym, 0.0, allow_body=True))
 
