@@ -65,19 +65,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _base_settings(args)
     memory.tune_allocator()  # before the model's buffers exist: see memory.py
     if args.tcp:
-        # One client at a time; when it disconnects (or sends `exit`) the next one can connect, so
-        # an editor that restarts its client finds the daemon still there.
-        while True:
-            server = create_server(settings)
-            logging.getLogger("infilld").info("listening on %s:%d", args.host, args.port)
-            try:
-                server.start_tcp(args.host, args.port)
-            except SystemExit:
-                pass
-            finally:
-                server.release()
-            if args.once:
-                return 0
+        from infilld.lsp.tcp import serve_tcp
+
+        return serve_tcp(settings, args.host, args.port, once=args.once)
     server = create_server(settings)
     # stdout carries JSON-RPC only: give the protocol a private duplicate of fd 1 and point fd 1
     # (and sys.stdout) at stderr, so nothing else (native llama.cpp output included) can corrupt it.

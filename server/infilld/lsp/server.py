@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,8 @@ class InfilldServer(LanguageServer):
         self._trim_task: asyncio.Task[None] | None = None
         self.repo: RepoContext | None = None
         self.definition_provider: DefinitionProvider | None = None
+        # Called when the transport stops, before pygls waits for its reader thread.
+        self.before_shutdown: list[Callable[[], None]] = []
 
     # -- messages to the user ------------------------------------------------------------------
     def show_once(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
@@ -221,6 +224,11 @@ class InfilldServer(LanguageServer):
     def context_provider(self) -> ContextProvider | None:
         """Repository context for completions (None: file-level prompts only)."""
         return self.repo.provide if self.repo is not None else None
+
+    def shutdown(self) -> None:
+        for hook in self.before_shutdown:
+            hook()
+        super().shutdown()
 
     def release(self) -> None:
         """Free the model and the index after the event loop has ended (a client went away without
