@@ -15,6 +15,7 @@ from infilld.bench import metrics, quality
 from infilld.bench.quality import _Session, bench_settings, markdown_table, run_mode, summarize
 from infilld.bench.ring import Chunk, fill_ring, pick_chunks, recent_files, snippet_cost
 from infilld.bench.tasks import candidate_tasks, extract_tasks
+from infilld.config import Settings
 from infilld.engine.context import select_context
 from infilld.index import WorkspaceIndex
 
@@ -325,3 +326,9 @@ def test_summaries_and_ratios() -> None:
     assert none.latency_ms_median == 20
     ctx = summarize("r", "infilld", [result("infilld", True, 10), result("infilld", True, 50)])
     assert quality.ratios([none, ctx], "r") == "r: infilld/none exact = 2.00x"
+
+
+def test_the_default_budget_is_the_one_the_server_ships() -> None:
+    args = quality.build_parser().parse_args(["--set", "dev"])
+    assert args.budget == Settings().context.budget_tokens
+    assert quality.build_parser().parse_args(["--budget", "768"]).budget == 768

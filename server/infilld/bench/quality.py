@@ -351,8 +351,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--tasks", type=int, default=40, help="tasks per repository (default 40)")
     p.add_argument("--per-file", type=int, default=3, help="most tasks per file (default 3)")
+    shipped = Settings().context.budget_tokens  # measure what the server uses unless told
     p.add_argument(
-        "--budget", type=int, default=768, help="context tokens per prompt (default 768)"
+        "--budget",
+        type=int,
+        default=shipped,
+        help=f"context tokens per prompt (default {shipped}: the context.budgetTokens default)",
     )
     p.add_argument(
         "--modes", default=",".join(DEFAULT_MODES), help=f"comma list of {', '.join(MODES)}"
