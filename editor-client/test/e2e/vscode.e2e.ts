@@ -134,9 +134,22 @@ describe('infilld in code-server', { timeout: 300_000 }, () => {
     for (let i = 0; i < 'lenght; // fake-fix: values.lenght -> values.length'.length - 3; i++) {
       await page.keyboard.press('ArrowLeft');
     }
-    await page.keyboard.press('Control+.');
     const menu = page.locator('.action-widget:not(.action-list-submenu-panel)').first();
-    await menu.waitFor({ timeout: 20_000 });
+    // On a loaded 2-core machine a first Ctrl+. has gone unanswered for 20 s with the diagnostic
+    // already shown (a fresh-clone run sharing the CPU with a benchmark): ask again, three times
+    // at most, rather than fail on one slow or lost request.
+    let shown = false;
+    for (let attempt = 0; attempt < 3 && !shown; attempt++) {
+      await page.keyboard.press('Control+.');
+      shown = await menu.waitFor({ timeout: 20_000 }).then(
+        () => true,
+        () => false,
+      );
+    }
+    if (!shown) {
+      await screenshot('no-code-actions');
+      assert.fail('no code action menu after three Ctrl+. presses');
+    }
     await screenshot('code-actions');
     const fix = menu.locator('.monaco-list-row', { hasText: 'Fix this' }).first();
     if ((await fix.count()) === 0) {
