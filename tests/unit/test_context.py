@@ -88,6 +88,15 @@ def block_of(index: WorkspaceIndex, rel: str, other: str, **kwargs: Any) -> str:
     return next(s.text for s in select(index, rel, **kwargs) if s.path == other)
 
 
+def library_block(
+    tmp_path: Path, lib: str, lib_text: str, main_text: str
+) -> tuple[WorkspaceIndex, str]:
+    """A workspace of one library file and app/main.py, and the library's block in the context
+    of a completion at the end of app/main.py (500-token budget)."""
+    index = _workspace(tmp_path, {lib: lib_text, "app/main.py": main_text})
+    return index, block_of(index, "app/main.py", lib, budget=500)
+
+
 def test_used_definitions_and_api_never_the_current_file(index: WorkspaceIndex) -> None:
     snippets = select(index, "shop/report.py")
     by_path = {s.path: s.text for s in snippets}
@@ -212,8 +221,7 @@ def test_long_functions_are_shown_as_stubs_short_ones_whole(tmp_path: Path) -> N
         f'def longer(a):\n    """Sum things."""\n{long_body}    return a\n'
     )
     main_py = "from lib.util import short, longer\n\nshort(1)\nlonger(2)\n"
-    index = _workspace(tmp_path, {"lib/util.py": util_py, "app/main.py": main_py})
-    util = block_of(index, "app/main.py", "lib/util.py", budget=500)
+    _, util = library_block(tmp_path, "lib/util.py", util_py, main_py)
     assert "return a + 1" in util  # a short function: whole
     assert "def longer(a):" in util and '"""Sum things."""' in util
     assert "x_5" not in util  # a long one: signature and doc
@@ -229,8 +237,7 @@ def test_a_long_class_stub_lists_its_fields(tmp_path: Path) -> None:
         f"    temperature: float | None = None\n    _secret: int = 0\n\n{methods}"
     )
     main_py = "from lib.models import Params\n\np = Params(\n"
-    index = _workspace(tmp_path, {"lib/models.py": models_py, "app/main.py": main_py})
-    stub = block_of(index, "app/main.py", "lib/models.py", budget=500)
+    index, stub = library_block(tmp_path, "lib/models.py", models_py, main_py)
     assert "    model: str\n    temperature: float | None = None" in stub
     assert "_secret" not in stub  # private
     assert "return x + 3" not in stub  # methods as signatures
