@@ -204,8 +204,9 @@ class InfilldServer(LanguageServer):
     async def _trim_heap(self) -> None:
         while True:
             await asyncio.sleep(HEAP_TRIM_S)
-            before = memory.proc_memory_mb()[0]
-            if await asyncio.to_thread(memory.release_free_heap):
+            # /proc is read only for the debug line, not on every trim.
+            before = memory.proc_memory_mb()[0] if log.isEnabledFor(logging.DEBUG) else 0.0
+            if await asyncio.to_thread(memory.release_free_heap) and before:
                 log.debug("heap trimmed: RSS %.0f -> %.0f MB", before, memory.proc_memory_mb()[0])
 
     def start_indexing(self) -> None:
