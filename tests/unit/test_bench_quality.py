@@ -256,7 +256,7 @@ def _run(index: WorkspaceIndex, repo: Path, mode: str, budget: int) -> list[qual
         backend.close()
 
 
-@pytest.mark.parametrize("mode", ["none", "ring", "infilld"])
+@pytest.mark.parametrize("mode", ["none", "ring", "infilld", "oracle"])
 def test_every_mode_runs_within_the_budget(index: WorkspaceIndex, repo: Path, mode: str) -> None:
     budget = 60
     results = _run(index, repo, mode, budget)
@@ -271,6 +271,24 @@ def test_every_mode_runs_within_the_budget(index: WorkspaceIndex, repo: Path, mo
         assert any(r.context_tokens > 0 for r in results)
     table = markdown_table([summarize("tiny", mode, results)])
     assert f"| tiny | {mode} | 4 |" in table
+
+
+def test_the_oracle_shows_the_definitions_the_answer_uses(index: WorkspaceIndex) -> None:
+    session = _Session(index, seed=0)
+    provider = quality.make_provider("oracle", session, [0])
+    assert provider is not None
+    tasks = extract_tasks(index, per_repo=10, per_file=3, seed=0)
+    task = next(t for t in tasks if t.symbol == "total" and t.path.endswith(".py"))
+    session.task = task
+    path = index.abspath(task.path)
+    blocks = provider(path, task.buffer, task.offset, 200, _words)
+    text = "\n".join(b.text for b in blocks)
+    assert "def total(" in text  # the task's symbol, from the Python file only
+    assert "function total" not in text
+    assert "unused_helper" not in text  # nothing the answer does not name
+    # Without a task (no answer to read) the oracle shows nothing.
+    session.task = None
+    assert provider(path, task.buffer, task.offset, 200, _words) == []
 
 
 def test_the_index_sees_the_buffer_not_the_disk(

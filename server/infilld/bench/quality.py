@@ -8,6 +8,9 @@ completion engine on every task once per context mode, all at the same token bud
   ring     a llama.vscode-like ring of 64-line chunks from recently opened files (bench/ring.py)
   infilld  engine/context.select_context over the workspace index (given the same recent chunks
            as "recently viewed regions", so both modes know the same editor session)
+  oracle   the definitions of the names in the answer, task symbol first (engine/context
+           .definition_context): what a perfect ranking would show. It reads the answer, so it is
+           a ceiling for selection, never something the server could do; not run by default
 
 Each mode runs over all tasks in (file, line) order with one engine, as an editor would send
 them, so the KV-cache reuse a mode earns within a file shows in its latency. The model is loaded
@@ -30,18 +33,18 @@ from pathlib import Path
 import msgspec
 
 from infilld.backends.base import Backend
-from infilld.bench.metrics import score
+from infilld.bench.metrics import identifiers, score
 from infilld.bench.repos import default_cache, fetch_repo, load_repos, repo_dir
 from infilld.bench.ring import Chunk, fill_ring, pick_chunks, recent_files, snippet_cost
 from infilld.bench.tasks import LineTask, extract_tasks
 from infilld.config import DEFAULT_MODEL, Settings, load_settings
 from infilld.engine.completer import CompletionEngine, CompletionRequest, ContextProvider
-from infilld.engine.context import select_context
+from infilld.engine.context import definition_context, select_context
 from infilld.engine.prompt import Snippet
 from infilld.errors import InfilldError
 from infilld.index import WorkspaceIndex
 
-MODES = ("none", "ring", "infilld", "infilld-norecent")
+MODES = ("none", "ring", "infilld", "infilld-norecent", "oracle")
 DEFAULT_MODES = ("none", "ring", "infilld")
 
 
@@ -119,6 +122,7 @@ class _Session:
         self.index = index
         self.seed = seed
         self._chunks: dict[str, list[Chunk]] = {}
+        self.task: LineTask | None = None  # the task being completed (only the oracle reads it)
 
     def chunks(self, rel: str) -> list[Chunk]:
         """Recent chunks for `rel`, newest first (computed once per file: the session is fixed)."""
@@ -160,8 +164,22 @@ def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProv
         )  # fmt: skip
         return record([Snippet(path=s.path, text=s.text) for s in found], count_tokens)
 
+    def oracle(
+        path: Path, text: str, offset: int, budget: int, count_tokens: Callable[[str], int]
+    ) -> list[Snippet]:
+        task = session.task
+        if task is None:
+            return []
+        names = [task.symbol, *identifiers(task.truth)]
+        found = definition_context(
+            index, path, text, names, budget_tokens=budget, count_tokens=count_tokens
+        )
+        return record([Snippet(path=s.path, text=s.text) for s in found], count_tokens)
+
     if mode == "ring":
         return ring
+    if mode == "oracle":
+        return oracle
     if mode in ("infilld", "infilld-norecent"):
         return infilld
     raise InfilldError(f"unknown context mode {mode!r}; choose from {', '.join(MODES)}")
@@ -192,6 +210,7 @@ async def run_mode(
         engine.forget(path)  # no typed-through cache hits between tasks
         engine.last = None
         spent[0] = 0
+        session.task = task
         start = time.monotonic()
         try:
             got = await engine.complete(

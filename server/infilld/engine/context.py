@@ -484,4 +484,36 @@ def select_context(
     return snippets
 
 
-__all__ = ["ContextSnippet", "select_context"]
+def definition_context(
+    index: WorkspaceIndex,
+    path: Path,
+    text: str,
+    names: Sequence[str],
+    *,
+    budget_tokens: int,
+    count_tokens: Callable[[str], int],
+) -> list[ContextSnippet]:
+    """The definitions of `names` in other files, first names first, rendered as select_context
+    renders them, within `budget_tokens`. Given the names a completion should use, this is the
+    block a perfect ranking would build: the benchmark's oracle, the ceiling for selection."""
+    sel = _Selector(index, path, text, 0, count_tokens)
+    local = sel.local_names()
+    budget = _Budget(budget_tokens, count_tokens)
+    for name in dict.fromkeys(names):
+        if name in local or len(name) < 2:
+            continue
+        defs = [
+            d
+            for d in index.definitions(name)
+            if d.path != sel.current
+            and d.kind != "field"
+            and (not sel.family or _family(d.path) == sel.family)
+        ]
+        if len(defs) > _MAX_DEFINITIONS_PER_NAME:
+            continue  # as in selection: a name this generic has no one definition to show
+        for sym in defs:
+            budget.offer(sel.piece_for(sym, 0.0, allow_body=True))
+    return _render(budget.chosen)
+
+
+__all__ = ["ContextSnippet", "definition_context", "select_context"]
