@@ -14,6 +14,7 @@ from infilld.backends.fake import FakeBackend
 from infilld.bench import metrics, quality
 from infilld.bench.quality import _Session, bench_settings, markdown_table, run_mode, summarize
 from infilld.bench.ring import Chunk, fill_ring, pick_chunks, recent_files, snippet_cost
+from infilld.bench.similar import SimilarCode
 from infilld.bench.tasks import candidate_tasks, extract_tasks
 from infilld.config import Settings
 from infilld.engine.context import select_context
@@ -256,7 +257,7 @@ def _run(index: WorkspaceIndex, repo: Path, mode: str, budget: int) -> list[qual
         backend.close()
 
 
-@pytest.mark.parametrize("mode", ["none", "ring", "infilld", "oracle"])
+@pytest.mark.parametrize("mode", ["none", "ring", "infilld", "similar", "oracle"])
 def test_every_mode_runs_within_the_budget(index: WorkspaceIndex, repo: Path, mode: str) -> None:
     budget = 60
     results = _run(index, repo, mode, budget)
@@ -271,6 +272,27 @@ def test_every_mode_runs_within_the_budget(index: WorkspaceIndex, repo: Path, mo
         assert any(r.context_tokens > 0 for r in results)
     table = markdown_table([summarize("tiny", mode, results)])
     assert f"| tiny | {mode} | 4 |" in table
+
+
+def test_similar_code_comes_from_other_files_like_the_lines_above(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "app").mkdir(parents=True)
+    like = "def handler(request, session):\n    user = session.load(request.user_id)\n"
+    (root / "app/users.py").write_text("import os\n" * 30 + like + "    return user\n")
+    (root / "app/other.py").write_text("x = 42\n")  # nothing in common
+    (root / "web.ts").write_text("const session = load(request.user_id);\n")  # another family
+    index = WorkspaceIndex(root, cache_dir=tmp_path / "cache")
+    index.build()
+    try:
+        text = like + "    "
+        path = root / "app/orders.py"
+        chosen = SimilarCode(index).select(path, text, len(text), 200, _words)
+        assert [c.path for c in chosen] == ["app/users.py"]
+        assert "session.load(request.user_id)" in chosen[0].text
+        assert sum(snippet_cost(c.path, c.text, _words) for c in chosen) <= 200
+        assert SimilarCode(index).select(path, text, len(text), 5, _words) == []  # nothing fits
+    finally:
+        index.close()
 
 
 def test_the_oracle_shows_the_definitions_the_answer_uses(index: WorkspaceIndex) -> None:

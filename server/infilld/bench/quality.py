@@ -8,6 +8,8 @@ completion engine on every task once per context mode, all at the same token bud
   ring     a llama.vscode-like ring of 64-line chunks from recently opened files (bench/ring.py)
   infilld  engine/context.select_context over the workspace index (given the same recent chunks
            as "recently viewed regions", so both modes know the same editor session)
+  similar  Continue/Tabby-like retrieval: 20-line windows of the whole repository most like the
+           10 lines before the cursor (bench/similar.py)
   oracle   the definitions of the names in the answer, task symbol first (engine/context
            .definition_context): what a perfect ranking would show. It reads the answer, so it is
            a ceiling for selection, never something the server could do; not run by default
@@ -36,6 +38,7 @@ from infilld.backends.base import Backend
 from infilld.bench.metrics import identifiers, score
 from infilld.bench.repos import default_cache, fetch_repo, load_repos, repo_dir
 from infilld.bench.ring import Chunk, fill_ring, pick_chunks, recent_files, snippet_cost
+from infilld.bench.similar import SimilarCode
 from infilld.bench.tasks import LineTask, extract_tasks
 from infilld.config import DEFAULT_MODEL, Settings, load_settings
 from infilld.engine.completer import CompletionEngine, CompletionRequest, ContextProvider
@@ -44,7 +47,7 @@ from infilld.engine.prompt import Snippet
 from infilld.errors import InfilldError
 from infilld.index import WorkspaceIndex
 
-MODES = ("none", "ring", "infilld", "infilld-norecent", "oracle")
+MODES = ("none", "ring", "infilld", "infilld-norecent", "similar", "oracle")
 DEFAULT_MODES = ("none", "ring", "infilld")
 
 
@@ -123,6 +126,7 @@ class _Session:
         self.seed = seed
         self._chunks: dict[str, list[Chunk]] = {}
         self.task: LineTask | None = None  # the task being completed (only the oracle reads it)
+        self.similar = SimilarCode(index)
 
     def chunks(self, rel: str) -> list[Chunk]:
         """Recent chunks for `rel`, newest first (computed once per file: the session is fixed)."""
@@ -164,6 +168,12 @@ def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProv
         )  # fmt: skip
         return record([Snippet(path=s.path, text=s.text) for s in found], count_tokens)
 
+    def similar(
+        path: Path, text: str, offset: int, budget: int, count_tokens: Callable[[str], int]
+    ) -> list[Snippet]:
+        chosen = session.similar.select(path, text, offset, budget, count_tokens)
+        return record([Snippet(path=c.path, text=c.text) for c in chosen], count_tokens)
+
     def oracle(
         path: Path, text: str, offset: int, budget: int, count_tokens: Callable[[str], int]
     ) -> list[Snippet]:
@@ -178,6 +188,8 @@ def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProv
 
     if mode == "ring":
         return ring
+    if mode == "similar":
+        return similar
     if mode == "oracle":
         return oracle
     if mode in ("infilld", "infilld-norecent"):

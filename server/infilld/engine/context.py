@@ -110,7 +110,7 @@ class _Selector:
         self._file_lines: dict[str, list[str]] = {}
         self._symbols: dict[str, list[Symbol]] = {}
         self.tree = parse(text, self.language) if self.language is not None else None
-        self.family = _family(path)
+        self.family = language_family(path)
 
     # ---------------------------------------------------------------- facts about this file
 
@@ -301,7 +301,7 @@ class _Selector:
         return pieces
 
 
-def _family(path: Path | str) -> str:
+def language_family(path: Path | str) -> str:
     """Languages whose code can call each other's definitions share a family."""
     language = language_for_path(path)
     if language is None:
@@ -327,7 +327,7 @@ def _plausible(
         for d in defs
         if d.path != current
         and d.kind != "field"  # fields show inside their class's stub, not on their own
-        and (not family or _family(d.path) == family)
+        and (not family or language_family(d.path) == family)
         and (d.kind != "method" or d.path in imported or (d.container and d.container in used))
     ]
     if len(defs) > _MAX_DEFINITIONS_PER_NAME:
@@ -507,7 +507,7 @@ def definition_context(
             for d in index.definitions(name)
             if d.path != sel.current
             and d.kind != "field"
-            and (not sel.family or _family(d.path) == sel.family)
+            and (not sel.family or language_family(d.path) == sel.family)
         ]
         if len(defs) > _MAX_DEFINITIONS_PER_NAME:
             continue  # as in selection: a name this generic has no one definition to show
@@ -516,4 +516,4 @@ def definition_context(
     return _render(budget.chosen)
 
 
-__all__ = ["ContextSnippet", "definition_context", "select_context"]
+__all__ = ["ContextSnippet", "definition_context", "language_family", "select_context"]
