@@ -69,7 +69,10 @@ def select(
     *,
     budget: int = 2000,
     recent: list[tuple[Path, str]] | None = None,
+    near_code: bool = False,
 ) -> list[ContextSnippet]:
+    """These tests are about definitions, API and regions, so code like the cursor's (which any
+    file sharing a keyword offers) is left out unless asked for; it has its own tests below."""
     path = index.root / rel
     text = path.read_text()
     return select_context(
@@ -80,6 +83,7 @@ def select(
         budget_tokens=budget,
         count_tokens=tokens,
         recent=recent or (),
+        near_code=near_code,
     )
 
 
@@ -160,7 +164,9 @@ def test_similar_sibling_chunks(tmp_path: Path) -> None:
     index.build()
     path = root / "handlers/orders.js"
     text = f"const x = [{', '.join(shared.split())}];\nfunction orders() {{}}\n"
-    snippets = select_context(index, path, text, 0, budget_tokens=500, count_tokens=tokens)
+    snippets = select_context(
+        index, path, text, 0, budget_tokens=500, count_tokens=tokens, near_code=False
+    )
     assert [s.path for s in snippets] == ["handlers/users.js"]
     assert "function users()" in snippets[0].text
 
@@ -169,14 +175,18 @@ def test_buffer_text_drives_selection(index: WorkspaceIndex) -> None:
     # The unsaved buffer (not the disk) decides which names are used.
     path = index.root / "other/unrelated.py"
     text = "from shop.pricing import total\n\nvalue = total(None)\n"
-    snippets = select_context(index, path, text, len(text), budget_tokens=500, count_tokens=tokens)
+    snippets = select_context(
+        index, path, text, len(text), budget_tokens=500, count_tokens=tokens, near_code=False
+    )
     assert [s.path for s in snippets] == ["shop/pricing.py"]
 
 
 def test_file_without_grammar_still_works(index: WorkspaceIndex) -> None:
     path = index.root / "notes.txt"
     text = "remember to call unrelated_helper\n"
-    snippets = select_context(index, path, text, 5, budget_tokens=500, count_tokens=tokens)
+    snippets = select_context(
+        index, path, text, 5, budget_tokens=500, count_tokens=tokens, near_code=False
+    )
     assert [s.path for s in snippets] == ["other/unrelated.py"]
 
 
@@ -245,7 +255,9 @@ def test_a_long_class_stub_lists_its_fields(tmp_path: Path) -> None:
     # A field is never context on its own: `model` used here does not pull in Params.
     other = "from lib.models import Params\n\nmodel = 1\nprint(model)\n"
     path = index.root / "app/main.py"
-    alone = select_context(index, path, other, 0, budget_tokens=500, count_tokens=tokens)
+    alone = select_context(
+        index, path, other, 0, budget_tokens=500, count_tokens=tokens, near_code=False
+    )
     assert all("model: str" not in s.text or "class Params" in s.text for s in alone)
 
 
@@ -261,3 +273,57 @@ def test_a_region_that_shows_a_chosen_definition_does_not_repeat_it(tmp_path: Pa
         shapes = block_of(index, "pkg/use.py", "pkg/shapes.py", recent=recent)
         assert shapes.count("class Square:") == 1
         assert shapes.count("def area(s):") == 1
+
+
+# ------------------------------------------------------------------------------ near code
+
+HANDLER = (
+    "def handle_user(request, session):\n"
+    "    user = session.load(request.user_id)\n"
+    "    audit.record(user, request.path)\n"
+    "    return render(user)\n"
+)
+
+
+def _near_workspace(tmp_path: Path) -> WorkspaceIndex:
+    return _workspace(
+        tmp_path,
+        {
+            "app/users.py": "import os\n" * 25 + HANDLER,
+            "app/models.py": 'class Order:\n    """An order."""\n    total: float\n',
+            "web/users.ts": "const user = session.load(request.user_id);\n",  # another family
+            "app/orders.py": "from app.models import Order\n\nx = 1\n",
+        },
+    )
+
+
+def _near_select(index: WorkspaceIndex, text: str, **kwargs: Any) -> list[ContextSnippet]:
+    path = index.root / "app/orders.py"
+    return select_context(
+        index, path, text, len(text), budget_tokens=80, count_tokens=tokens, **kwargs
+    )
+
+
+def test_code_like_the_lines_above_the_cursor_comes_first(tmp_path: Path) -> None:
+    index = _near_workspace(tmp_path)
+    text = "from app.models import Order\n\ndef handle_order(request, session):\n    order = "
+    got = _near_select(index, text)
+    # The budget fits about one piece: the window like the cursor's lines beats Order's class.
+    assert [s.path for s in got] == ["app/users.py"]
+    assert "session.load(request.user_id)" in got[0].text
+    assert len(got[0].text.splitlines()) <= 20  # a window, not the whole file
+    # Without near code, the definition the file uses is what fills the budget.
+    assert [s.path for s in _near_select(index, text, near_code=False)] == ["app/models.py"]
+
+
+def test_near_code_follows_the_cursor_and_the_buffers(tmp_path: Path) -> None:
+    index = _near_workspace(tmp_path)
+    # Lines above the cursor that nothing resembles: no window is worth its tokens.
+    assert all(s.path != "app/users.py" for s in _near_select(index, "zzz = qqq\n"))
+    # An unsaved edit to the other file is what the next selection sees: postings are keyed by
+    # the index's fingerprint of the buffer, so stale ones would still offer the old window.
+    text = "def handle_order(request, session):\n    order = "
+    assert any("audit.record" in s.text for s in _near_select(index, text))
+    unrelated = "import os\n" * 25 + "alpha = beta\n" * 4
+    index.update_buffer(index.root / "app/users.py", unrelated)
+    assert all(s.path != "app/users.py" for s in _near_select(index, text))

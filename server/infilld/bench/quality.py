@@ -8,6 +8,8 @@ completion engine on every task once per context mode, all at the same token bud
   ring     a llama.vscode-like ring of 64-line chunks from recently opened files (bench/ring.py)
   infilld  engine/context.select_context over the workspace index (given the same recent chunks
            as "recently viewed regions", so both modes know the same editor session)
+  infilld-per-file  infilld's block selected at the first task of each file and reused for the
+           file's other tasks, as the server's per-file block cache does (engine/repo_context.py)
   similar  Continue/Tabby-like retrieval: 20-line windows of the whole repository most like the
            10 lines before the cursor (bench/similar.py)
   oracle   the definitions of the names in the answer, task symbol first (engine/context
@@ -47,7 +49,7 @@ from infilld.engine.prompt import Snippet
 from infilld.errors import InfilldError
 from infilld.index import WorkspaceIndex
 
-MODES = ("none", "ring", "infilld", "infilld-norecent", "similar", "oracle")
+MODES = ("none", "ring", "infilld", "infilld-norecent", "infilld-per-file", "similar", "oracle")
 DEFAULT_MODES = ("none", "ring", "infilld")
 
 
@@ -146,6 +148,8 @@ def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProv
         spent[0] = sum(snippet_cost(s.path, s.text, count_tokens) for s in snippets)
         return snippets
 
+    per_file: dict[str, list[Snippet]] = {}  # infilld-per-file: the block each file got first
+
     def ring(
         path: Path, text: str, offset: int, budget: int, count_tokens: Callable[[str], int]
     ) -> list[Snippet]:
@@ -159,14 +163,17 @@ def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProv
         rel = index.relpath(path) or path.name
         recent = (
             [(index.abspath(c.path), c.text) for c in session.chunks(rel)]
-            if mode == "infilld"
+            if mode != "infilld-norecent"
             else []
         )
+        if mode == "infilld-per-file" and rel in per_file:
+            return record(per_file[rel], count_tokens)
         found = select_context(
             index, path, text, offset, budget_tokens=budget, count_tokens=count_tokens,
             recent=recent,
         )  # fmt: skip
-        return record([Snippet(path=s.path, text=s.text) for s in found], count_tokens)
+        per_file[rel] = [Snippet(path=s.path, text=s.text) for s in found]
+        return record(per_file[rel], count_tokens)
 
     def similar(
         path: Path, text: str, offset: int, budget: int, count_tokens: Callable[[str], int]
@@ -192,7 +199,7 @@ def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProv
         return similar
     if mode == "oracle":
         return oracle
-    if mode in ("infilld", "infilld-norecent"):
+    if mode in ("infilld", "infilld-norecent", "infilld-per-file"):
         return infilld
     raise InfilldError(f"unknown context mode {mode!r}; choose from {', '.join(MODES)}")
 

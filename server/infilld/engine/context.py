@@ -1,12 +1,13 @@
 """Choose repository context for a completion: snippets of other files that fit a token budget.
 
-Candidates, best first: definitions of names the current file uses (signature and doc, the whole
-body when it is short), the public API of the modules it imports (stubs, never bodies), regions
-the user recently edited or viewed, and chunks of sibling files that share the most identifiers
-with it. The candidate set is computed from the whole current file, not the cursor line, and the
-output is sorted by (path, position), not by score: moving the cursor or typing inside a
-function leaves the block byte-identical, so the model's KV cache keeps the prefix. Names near
-the cursor may only add snippets with budget the file-level choice left over.
+Candidates, best first: windows of other files whose code is most like the lines above the
+cursor (engine/near_code.py), definitions of names the current file uses (signature and doc, the
+whole body when it is short), the public API of the modules it imports (stubs, never bodies),
+regions the user recently edited or viewed, and chunks of sibling files that share the most
+identifiers with it. The output is sorted by (path, position), not by score. Only the first kind
+depends on the cursor, and only through the lines above it, so the caller (engine/repo_context.py)
+decides when a moved cursor is worth a new block: every change to the block costs a re-evaluation
+of the prompt after it. Names near the cursor may only add snippets with budget left over.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from infilld.engine.near_code import near_windows, query_identifiers
 from infilld.engine.prompt import Snippet
 from infilld.index import Symbol, WorkspaceIndex
 from infilld.index.model import ImportSpec
@@ -33,8 +35,10 @@ from infilld.syntax import definitions as extract_definitions
 from infilld.syntax import imports as extract_imports
 from infilld.syntax import references as extract_references
 
-# Scores: only their order matters. Names the file uses beat the rest of an imported module's
-# API, which beats recent regions, which beat lexical look-alikes.
+# Scores: only their order matters. Code like the lines above the cursor comes first (it is what
+# the model uses best; see engine/near_code.py), then definitions of names the file uses, then the
+# rest of an imported module's API, then recent regions, then lexical look-alikes.
+_SCORE_NEAR_CODE = 20.0  # + similarity: above every definition bonus combined
 _SCORE_USED_DEFINITION = 6.0
 _SCORE_USED_IN_IMPORT = 2.0  # bonus: the definition lives in a module the file imports
 _SCORE_IMPORTED_BY_NAME = 1.0  # bonus: ... and the file imports the name itself
@@ -263,6 +267,22 @@ class _Selector:
                 return number
         return len(lines)
 
+    def near_code(self) -> list[_Piece]:
+        if self.current is None or not self.family:
+            return []  # a file with no known language: nothing to compare its code with
+        candidates = [
+            rel
+            for rel in self.index.relpaths()
+            if rel != self.current and language_family(rel) == self.family
+        ]
+        windows = near_windows(
+            self.index, self.current, candidates, query_identifiers(self.text, self.offset)
+        )
+        return [
+            _Piece(w.path, w.start_line, w.end_line, w.text, _SCORE_NEAR_CODE + w.similarity, True)
+            for w in windows
+        ]
+
     def similar_chunks(self, own_ids: set[str]) -> list[_Piece]:
         if self.current is None or not own_ids:
             return []
@@ -441,9 +461,11 @@ def select_context(
     budget_tokens: int,
     count_tokens: Callable[[str], int],
     recent: Sequence[tuple[Path, str]] = (),
+    near_code: bool = True,
 ) -> list[ContextSnippet]:
     """Snippets of other workspace files for a completion at `offset` (a character index into
-    `text`, the current buffer of `path`), within `budget_tokens`, sorted by (path, position)."""
+    `text`, the current buffer of `path`), within `budget_tokens`, sorted by (path, position).
+    `near_code`: offer code like the lines above the cursor first (engine/near_code.py)."""
     if budget_tokens <= 0:
         return []
     sel = _Selector(index, path, text, offset, count_tokens)
@@ -451,9 +473,11 @@ def select_context(
     local = sel.local_names()
     imported = sel.imported_files()
 
-    # Phase 1: what the whole file needs. Independent of the cursor, so stable while typing.
+    # Phase 1: code like the cursor's, then what the whole file needs. Only the first depends on
+    # the cursor, and only on the lines above it; the caller decides when to select again.
     candidates = _rank(
         [
+            *(sel.near_code() if near_code else []),
             *sel.used_definitions(used, local, imported),
             *sel.imported_api(imported, used),
             *sel.recent_regions(recent),

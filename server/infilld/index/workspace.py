@@ -539,6 +539,19 @@ class WorkspaceIndex:
             entry = self._effective(rel)
             return list(entry.symbols) if entry is not None else []
 
+    def fingerprint(self, path: Path) -> str | None:
+        """The content hash of what read_text returns for `path` (the open buffer's, else the
+        file's on disk); None for a file the index does not hold. Cheap: no file is read."""
+        rel = self.relpath(path)
+        if rel is None:
+            return None
+        with self._lock:
+            buffer = self._buffers.get(rel)
+            if buffer is not None:
+                return buffer.content_hash
+            entry = self._disk.get(rel)
+        return entry.content_hash if entry is not None else None
+
     def file_language(self, path: Path) -> str | None:
         """The indexed file's language id (None for unknown files)."""
         rel = self.relpath(path)
@@ -588,9 +601,13 @@ class WorkspaceIndex:
 
     def files(self) -> list[Path]:
         """Indexed source files (disk and open buffers), sorted."""
+        return [self.root / r for r in self.relpaths()]
+
+    def relpaths(self) -> list[str]:
+        """files(), relative to the root with POSIX separators (no path objects to build)."""
         with self._lock:
             rels = set(self._disk) | set(self._buffers)
-        return [self.root / r for r in sorted(rels) if r.rpartition("/")[2] not in MANIFEST_NAMES]
+        return [r for r in sorted(rels) if r.rpartition("/")[2] not in MANIFEST_NAMES]
 
     def read_text(self, path: Path) -> str | None:
         """The buffer text if the editor has the file open, else the file on disk."""
