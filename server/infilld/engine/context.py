@@ -28,6 +28,7 @@ from infilld.syntax import (
     char_to_byte,
     enclosing_scopes,
     identifiers_near,
+    language_family,
     language_for_path,
     parse,
 )
@@ -54,10 +55,6 @@ _MIN_JACCARD = 0.15
 _MAX_RECENT_LINES = 40
 _MAX_SIBLING_BYTES = 200_000
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
-_FAMILIES = {
-    "typescript": "js", "typescriptreact": "js", "javascript": "js", "javascriptreact": "js",
-    "c": "c", "cpp": "c",
-}  # fmt: skip
 _MAX_FUNCTION_BODY_LINES = 8  # longer functions are shown as signature and doc
 
 
@@ -268,16 +265,9 @@ class _Selector:
         return len(lines)
 
     def near_code(self) -> list[_Piece]:
-        if self.current is None or not self.family:
-            return []  # a file with no known language: nothing to compare its code with
-        candidates = [
-            rel
-            for rel in self.index.relpaths()
-            if rel != self.current and language_family(rel) == self.family
-        ]
-        windows = near_windows(
-            self.index, self.current, candidates, query_identifiers(self.text, self.offset)
-        )
+        if self.current is None:
+            return []
+        windows = near_windows(self.index, self.current, query_identifiers(self.text, self.offset))
         return [
             _Piece(w.path, w.start_line, w.end_line, w.text, _SCORE_NEAR_CODE + w.similarity, True)
             for w in windows
@@ -319,14 +309,6 @@ class _Selector:
             if text:
                 pieces.append(_Piece(rel, start, end, text, _SCORE_SIMILAR + jaccard, raw=True))
         return pieces
-
-
-def language_family(path: Path | str) -> str:
-    """Languages whose code can call each other's definitions share a family."""
-    language = language_for_path(path)
-    if language is None:
-        return ""
-    return _FAMILIES.get(language.id, language.id)
 
 
 def _plausible(
@@ -540,4 +522,4 @@ def definition_context(
     return _render(budget.chosen)
 
 
-__all__ = ["ContextSnippet", "definition_context", "language_family", "select_context"]
+__all__ = ["ContextSnippet", "definition_context", "select_context"]

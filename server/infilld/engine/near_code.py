@@ -21,6 +21,7 @@ import weakref
 from dataclasses import dataclass
 
 from infilld.index import WorkspaceIndex
+from infilld.syntax import language_family
 
 QUERY_LINES = 10
 WINDOW_LINES = 20
@@ -122,25 +123,21 @@ def _near_code(index: WorkspaceIndex) -> _NearCode:
         return found
 
 
-def near_windows(
-    index: WorkspaceIndex,
-    current: str | None,
-    candidates: list[str],
-    query: set[str],
-) -> list[NearWindow]:
-    """The windows of `candidates` (relative paths of one language family) most like `query`,
-    best first, at most MAX_CANDIDATES, none overlapping a better one of the same file."""
-    if not query or not candidates:
+def near_windows(index: WorkspaceIndex, current: str, query: set[str]) -> list[NearWindow]:
+    """The windows of the other files of `current`'s language family (a path relative to the
+    index root) most like `query`, best first, at most MAX_CANDIDATES, none overlapping a better
+    one of the same file. A file with no known language gets none."""
+    family = language_family(current)
+    if not query or not family:
         return []
     near = _near_code(index)
-    if current is not None:
-        candidates = sorted(candidates, key=lambda r: (-_shared_dirs(r, current), r))
-    candidates = candidates[:MAX_FILES]
+    candidates = sorted(
+        (r for r in index.relpaths() if r != current and language_family(r) == family),
+        key=lambda r: (-_shared_dirs(r, current), r),
+    )[:MAX_FILES]
     near.bound(set(candidates))
     scored: list[tuple[float, str, int]] = []
     for rel in candidates:
-        if rel == current:
-            continue
         posting = near.postings(rel)
         if posting is None or not posting.sizes:
             continue

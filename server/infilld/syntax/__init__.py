@@ -9,6 +9,7 @@ from infilld.syntax.languages import (
     LanguageTable,
     LoadedLanguage,
     default_table,
+    language_family,
     language_for_id,
     language_for_path,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "identifiers_near",
     "imports",
     "is_inside_string_or_comment",
+    "language_family",
     "language_for_id",
     "language_for_path",
     "parse",

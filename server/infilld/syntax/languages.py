@@ -179,6 +179,22 @@ def language_for_path(path: PurePath | str) -> LoadedLanguage | None:
     return default_table().for_path(PurePath(path))
 
 
+# Languages whose code can call each other's definitions (or look alike enough to learn from).
+_FAMILIES = {
+    "typescript": "js", "typescriptreact": "js", "javascript": "js", "javascriptreact": "js",
+    "c": "c", "cpp": "c",
+}  # fmt: skip
+
+
+def language_family(path: PurePath | str) -> str:
+    """The family of a file's language ("" without a grammar): languages whose code can call
+    each other's definitions share one."""
+    language = language_for_path(path)
+    if language is None:
+        return ""
+    return _FAMILIES.get(language.id, language.id)
+
+
 def language_for_id(lsp_language_id: str) -> LoadedLanguage | None:
     """The language for an LSP `languageId` (e.g. "typescriptreact"), or None."""
     return default_table().for_id(lsp_language_id)
