@@ -257,7 +257,7 @@ def _run(index: WorkspaceIndex, repo: Path, mode: str, budget: int) -> list[qual
         backend.close()
 
 
-@pytest.mark.parametrize("mode", ["none", "ring", "infilld", "similar", "oracle"])
+@pytest.mark.parametrize("mode", ["none", "ring", "infilld", "infilld-open", "similar", "oracle"])
 def test_every_mode_runs_within_the_budget(index: WorkspaceIndex, repo: Path, mode: str) -> None:
     budget = 60
     results = _run(index, repo, mode, budget)
@@ -311,6 +311,24 @@ def test_the_oracle_shows_the_definitions_the_answer_uses(index: WorkspaceIndex)
     # Without a task (no answer to read) the oracle shows nothing.
     session.task = None
     assert provider(path, task.buffer, task.offset, 200, _words) == []
+
+
+def test_infilld_open_selects_once_per_file_as_the_server_does(
+    index: WorkspaceIndex, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, int, int]] = []
+    real: Callable[..., object] = select_context
+
+    def spy(idx: WorkspaceIndex, path: Path, text: str, offset: int, **kw: object) -> object:
+        calls.append((str(idx.relpath(path)), offset, len(text)))
+        return real(idx, path, text, offset, **kw)
+
+    monkeypatch.setattr(quality, "select_context", spy)
+    results = _run(index, repo, "infilld-open", 200)
+    files = {r.path for r in results}
+    assert len(results) > len(files)  # some file has several tasks, so reuse is tested
+    assert sorted(c[0] for c in calls) == sorted(files)  # one selection per file
+    assert all(offset == length for _rel, offset, length in calls)  # at the end, as on open
 
 
 def test_the_index_sees_the_buffer_not_the_disk(

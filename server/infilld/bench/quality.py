@@ -8,8 +8,9 @@ completion engine on every task once per context mode, all at the same token bud
   ring     a llama.vscode-like ring of 64-line chunks from recently opened files (bench/ring.py)
   infilld  engine/context.select_context over the workspace index (given the same recent chunks
            as "recently viewed regions", so both modes know the same editor session)
-  infilld-per-file  infilld's block selected at the first task of each file and reused for the
-           file's other tasks, as the server's per-file block cache does (engine/repo_context.py)
+  infilld-open  the block the server uses: selected once per file, as when the file is opened
+           (the cursor unknown, so at the end of the buffer), and reused for all its tasks
+           (engine/repo_context.py keeps one block per file)
   similar  Continue/Tabby-like retrieval: 20-line windows of the whole repository most like the
            10 lines before the cursor (bench/similar.py)
   oracle   the definitions of the names in the answer, task symbol first (engine/context
@@ -49,7 +50,7 @@ from infilld.engine.prompt import Snippet
 from infilld.errors import InfilldError
 from infilld.index import WorkspaceIndex
 
-MODES = ("none", "ring", "infilld", "infilld-norecent", "infilld-per-file", "similar", "oracle")
+MODES = ("none", "ring", "infilld", "infilld-norecent", "infilld-open", "similar", "oracle")
 DEFAULT_MODES = ("none", "ring", "infilld")
 
 
@@ -129,6 +130,7 @@ class _Session:
         self._chunks: dict[str, list[Chunk]] = {}
         self.task: LineTask | None = None  # the task being completed (only the oracle reads it)
         self.similar = SimilarCode(index)
+        self.near_code = True  # infilld's modes: code like the cursor's first (--no-near-code)
 
     def chunks(self, rel: str) -> list[Chunk]:
         """Recent chunks for `rel`, newest first (computed once per file: the session is fixed)."""
@@ -148,7 +150,7 @@ def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProv
         spent[0] = sum(snippet_cost(s.path, s.text, count_tokens) for s in snippets)
         return snippets
 
-    per_file: dict[str, list[Snippet]] = {}  # infilld-per-file: the block each file got first
+    per_file: dict[str, list[Snippet]] = {}  # infilld-open: each file's block
 
     def ring(
         path: Path, text: str, offset: int, budget: int, count_tokens: Callable[[str], int]
@@ -166,11 +168,13 @@ def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProv
             if mode != "infilld-norecent"
             else []
         )
-        if mode == "infilld-per-file" and rel in per_file:
-            return record(per_file[rel], count_tokens)
+        if mode == "infilld-open":
+            if rel in per_file:
+                return record(per_file[rel], count_tokens)
+            offset = len(text)  # didOpen: the server does not know the cursor yet
         found = select_context(
             index, path, text, offset, budget_tokens=budget, count_tokens=count_tokens,
-            recent=recent,
+            recent=recent, near_code=session.near_code,
         )  # fmt: skip
         per_file[rel] = [Snippet(path=s.path, text=s.text) for s in found]
         return record(per_file[rel], count_tokens)
@@ -199,7 +203,7 @@ def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProv
         return similar
     if mode == "oracle":
         return oracle
-    if mode in ("infilld", "infilld-norecent", "infilld-per-file"):
+    if mode in ("infilld", "infilld-norecent", "infilld-open"):
         return infilld
     raise InfilldError(f"unknown context mode {mode!r}; choose from {', '.join(MODES)}")
 
@@ -405,6 +409,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=["llama", "fake"], default="llama")
     p.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
     p.add_argument("--seed", type=int, default=0, help="task sampling seed (default 0)")
+    p.add_argument(
+        "--no-near-code",
+        action="store_true",
+        help="infilld's modes without code like the cursor's (definitions first, as before)",
+    )
     p.add_argument("--json", dest="json_out", help="write per-task results and summaries here")
     p.add_argument("--quiet", action="store_true", help="no per-task progress on stderr")
     p.add_argument(
@@ -502,6 +511,7 @@ async def _run(
                     f"{repo.name}: {len(index.files())} files, {len(tasks)} tasks", file=sys.stderr
                 )
                 session = _Session(index, args.seed)
+                session.near_code = not args.no_near_code
                 for mode in modes:
                     results = await run_mode(
                         repo.name,
