@@ -69,10 +69,7 @@ def select(
     *,
     budget: int = 2000,
     recent: list[tuple[Path, str]] | None = None,
-    near_code: bool = False,
 ) -> list[ContextSnippet]:
-    """These tests are about definitions, API and regions, so code like the cursor's (which any
-    file sharing a keyword offers) is left out unless asked for; it has its own tests below."""
     path = index.root / rel
     text = path.read_text()
     return select_context(
@@ -83,7 +80,6 @@ def select(
         budget_tokens=budget,
         count_tokens=tokens,
         recent=recent or (),
-        near_code=near_code,
     )
 
 
@@ -164,9 +160,7 @@ def test_similar_sibling_chunks(tmp_path: Path) -> None:
     index.build()
     path = root / "handlers/orders.js"
     text = f"const x = [{', '.join(shared.split())}];\nfunction orders() {{}}\n"
-    snippets = select_context(
-        index, path, text, 0, budget_tokens=500, count_tokens=tokens, near_code=False
-    )
+    snippets = select_context(index, path, text, 0, budget_tokens=500, count_tokens=tokens)
     assert [s.path for s in snippets] == ["handlers/users.js"]
     assert "function users()" in snippets[0].text
 
@@ -175,18 +169,14 @@ def test_buffer_text_drives_selection(index: WorkspaceIndex) -> None:
     # The unsaved buffer (not the disk) decides which names are used.
     path = index.root / "other/unrelated.py"
     text = "from shop.pricing import total\n\nvalue = total(None)\n"
-    snippets = select_context(
-        index, path, text, len(text), budget_tokens=500, count_tokens=tokens, near_code=False
-    )
+    snippets = select_context(index, path, text, len(text), budget_tokens=500, count_tokens=tokens)
     assert [s.path for s in snippets] == ["shop/pricing.py"]
 
 
 def test_file_without_grammar_still_works(index: WorkspaceIndex) -> None:
     path = index.root / "notes.txt"
     text = "remember to call unrelated_helper\n"
-    snippets = select_context(
-        index, path, text, 5, budget_tokens=500, count_tokens=tokens, near_code=False
-    )
+    snippets = select_context(index, path, text, 5, budget_tokens=500, count_tokens=tokens)
     assert [s.path for s in snippets] == ["other/unrelated.py"]
 
 
@@ -255,9 +245,7 @@ def test_a_long_class_stub_lists_its_fields(tmp_path: Path) -> None:
     # A field is never context on its own: `model` used here does not pull in Params.
     other = "from lib.models import Params\n\nmodel = 1\nprint(model)\n"
     path = index.root / "app/main.py"
-    alone = select_context(
-        index, path, other, 0, budget_tokens=500, count_tokens=tokens, near_code=False
-    )
+    alone = select_context(index, path, other, 0, budget_tokens=500, count_tokens=tokens)
     assert all("model: str" not in s.text or "class Params" in s.text for s in alone)
 
 
@@ -297,10 +285,10 @@ def _near_workspace(tmp_path: Path) -> WorkspaceIndex:
     )
 
 
-def _near_select(index: WorkspaceIndex, text: str, **kwargs: Any) -> list[ContextSnippet]:
+def _near_select(index: WorkspaceIndex, text: str, near_code: bool = True) -> list[ContextSnippet]:
     path = index.root / "app/orders.py"
     return select_context(
-        index, path, text, len(text), budget_tokens=80, count_tokens=tokens, **kwargs
+        index, path, text, len(text), budget_tokens=80, count_tokens=tokens, near_code=near_code
     )
 
 

@@ -130,7 +130,7 @@ class _Session:
         self._chunks: dict[str, list[Chunk]] = {}
         self.task: LineTask | None = None  # the task being completed (only the oracle reads it)
         self.similar = SimilarCode(index)
-        self.near_code = True  # infilld's modes: code like the cursor's first (--no-near-code)
+        self.near_code = False  # infilld's modes: code like the cursor's first (--near-code)
 
     def chunks(self, rel: str) -> list[Chunk]:
         """Recent chunks for `rel`, newest first (computed once per file: the session is fixed)."""
@@ -410,9 +410,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
     p.add_argument("--seed", type=int, default=0, help="task sampling seed (default 0)")
     p.add_argument(
-        "--no-near-code",
+        "--near-code",
         action="store_true",
-        help="infilld's modes without code like the cursor's (definitions first, as before)",
+        help="infilld's modes put code like the lines above the cursor first (engine/near_code.py)",
     )
     p.add_argument("--json", dest="json_out", help="write per-task results and summaries here")
     p.add_argument("--quiet", action="store_true", help="no per-task progress on stderr")
@@ -511,7 +511,7 @@ async def _run(
                     f"{repo.name}: {len(index.files())} files, {len(tasks)} tasks", file=sys.stderr
                 )
                 session = _Session(index, args.seed)
-                session.near_code = not args.no_near_code
+                session.near_code = args.near_code
                 for mode in modes:
                     results = await run_mode(
                         repo.name,
