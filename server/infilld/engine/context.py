@@ -453,7 +453,8 @@ def select_context(
     `text`, the current buffer of `path`), within `budget_tokens`, sorted by (path, position).
     `near_code`: offer code like the lines above the cursor first (engine/near_code.py). Only
     worth it for a block selected at the cursor: the server selects a file's block once, when
-    the file opens and the cursor is unknown, and there near code measured worse than without."""
+    the file opens and the cursor is unknown, and selected there near code measured no better
+    than without it (dev: 35.6% against 34.4%; no context 35.6%)."""
     if budget_tokens <= 0:
         return []
     sel = _Selector(index, path, text, offset, count_tokens)
