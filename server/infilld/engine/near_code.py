@@ -26,7 +26,7 @@ from infilld.syntax import language_family
 QUERY_LINES = 10
 WINDOW_LINES = 20
 STEP_LINES = 10
-MAX_FILES = 500  # nearest by path; bounds a first selection in a huge workspace to ~0.4 s
+MAX_FILES = 500  # nearest by path; a first selection in a 13,751-file tree took 0.46 s
 MAX_FILE_BYTES = 200_000
 MAX_CANDIDATES = 40  # beyond the best few dozen, windows are too unlike to be worth tokens
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
