@@ -539,16 +539,25 @@ class WorkspaceIndex:
             entry = self._effective(rel)
             return list(entry.symbols) if entry is not None else []
 
-    def fingerprint(self, path: Path) -> str | None:
-        """The content hash of what read_text returns for `path` (the open buffer's, else the
-        file's on disk); None for a file the index does not hold. Cheap: no file is read."""
+    def _open_buffer(self, path: Path) -> tuple[str, _Buffer | None] | None:
+        """`path` relative to the root and the editor's buffer of it (None when not open); None
+        for a path outside the workspace."""
         rel = self.relpath(path)
         if rel is None:
             return None
         with self._lock:
-            buffer = self._buffers.get(rel)
-            if buffer is not None:
-                return buffer.content_hash
+            return rel, self._buffers.get(rel)
+
+    def fingerprint(self, path: Path) -> str | None:
+        """The content hash of what read_text returns for `path` (the open buffer's, else the
+        file's on disk); None for a file the index does not hold. Cheap: no file is read."""
+        found = self._open_buffer(path)
+        if found is None:
+            return None
+        rel, buffer = found
+        if buffer is not None:
+            return buffer.content_hash
+        with self._lock:
             entry = self._disk.get(rel)
         return entry.content_hash if entry is not None else None
 
@@ -611,13 +620,12 @@ class WorkspaceIndex:
 
     def read_text(self, path: Path) -> str | None:
         """The buffer text if the editor has the file open, else the file on disk."""
-        rel = self.relpath(path)
-        if rel is None:
+        found = self._open_buffer(path)
+        if found is None:
             return None
-        with self._lock:
-            buffer = self._buffers.get(rel)
-            if buffer is not None:
-                return buffer.text
+        rel, buffer = found
+        if buffer is not None:
+            return buffer.text
         try:
             with open(self.root / rel, "rb") as fh:
                 data = fh.read(self.max_file_bytes + 1)
