@@ -14,7 +14,7 @@ from infilld.backends.fake import FakeBackend
 from infilld.bench import metrics, quality
 from infilld.bench.quality import _Session, bench_settings, markdown_table, run_mode, summarize
 from infilld.bench.ring import Chunk, fill_ring, pick_chunks, recent_files, snippet_cost
-from infilld.bench.similar import SimilarCode
+from infilld.bench.similar import select_similar
 from infilld.bench.tasks import candidate_tasks, extract_tasks
 from infilld.config import Settings
 from infilld.engine.context import select_context
@@ -286,11 +286,11 @@ def test_similar_code_comes_from_other_files_like_the_lines_above(tmp_path: Path
     try:
         text = like + "    "
         path = root / "app/orders.py"
-        chosen = SimilarCode(index).select(path, text, len(text), 200, _words)
+        chosen = select_similar(index, path, text, len(text), 200, _words)
         assert [c.path for c in chosen] == ["app/users.py"]
         assert "session.load(request.user_id)" in chosen[0].text
         assert sum(snippet_cost(c.path, c.text, _words) for c in chosen) <= 200
-        assert SimilarCode(index).select(path, text, len(text), 5, _words) == []  # nothing fits
+        assert select_similar(index, path, text, len(text), 5, _words) == []  # nothing fits
     finally:
         index.close()
 

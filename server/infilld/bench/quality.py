@@ -41,7 +41,7 @@ from infilld.backends.base import Backend
 from infilld.bench.metrics import identifiers, score
 from infilld.bench.repos import default_cache, fetch_repo, load_repos, repo_dir
 from infilld.bench.ring import Chunk, fill_ring, pick_chunks, recent_files, snippet_cost
-from infilld.bench.similar import SimilarCode
+from infilld.bench.similar import select_similar
 from infilld.bench.tasks import LineTask, extract_tasks
 from infilld.config import DEFAULT_MODEL, Settings, load_settings
 from infilld.engine.completer import CompletionEngine, CompletionRequest, ContextProvider
@@ -124,13 +124,12 @@ def summarize(repo: str, mode: str, results: Sequence[TaskResult]) -> Summary:
 class _Session:
     """The simulated editor session of one repository: recently opened files per current file."""
 
-    def __init__(self, index: WorkspaceIndex, seed: int) -> None:
+    def __init__(self, index: WorkspaceIndex, seed: int, *, near_code: bool = False) -> None:
         self.index = index
         self.seed = seed
+        self.near_code = near_code  # infilld's modes: code like the cursor's first (--near-code)
         self._chunks: dict[str, list[Chunk]] = {}
         self.task: LineTask | None = None  # the task being completed (only the oracle reads it)
-        self.similar = SimilarCode(index)
-        self.near_code = False  # infilld's modes: code like the cursor's first (--near-code)
 
     def chunks(self, rel: str) -> list[Chunk]:
         """Recent chunks for `rel`, newest first (computed once per file: the session is fixed)."""
@@ -176,13 +175,15 @@ def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProv
             index, path, text, offset, budget_tokens=budget, count_tokens=count_tokens,
             recent=recent, near_code=session.near_code,
         )  # fmt: skip
-        per_file[rel] = [Snippet(path=s.path, text=s.text) for s in found]
-        return record(per_file[rel], count_tokens)
+        snippets = [Snippet(path=s.path, text=s.text) for s in found]
+        if mode == "infilld-open":
+            per_file[rel] = snippets
+        return record(snippets, count_tokens)
 
     def similar(
         path: Path, text: str, offset: int, budget: int, count_tokens: Callable[[str], int]
     ) -> list[Snippet]:
-        chosen = session.similar.select(path, text, offset, budget, count_tokens)
+        chosen = select_similar(index, path, text, offset, budget, count_tokens)
         return record([Snippet(path=c.path, text=c.text) for c in chosen], count_tokens)
 
     def oracle(
@@ -510,8 +511,7 @@ async def _run(
                 print(
                     f"{repo.name}: {len(index.files())} files, {len(tasks)} tasks", file=sys.stderr
                 )
-                session = _Session(index, args.seed)
-                session.near_code = args.near_code
+                session = _Session(index, args.seed, near_code=args.near_code)
                 for mode in modes:
                     results = await run_mode(
                         repo.name,

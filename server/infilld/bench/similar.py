@@ -17,30 +17,27 @@ from infilld.engine.near_code import near_windows, query_identifiers
 from infilld.index import WorkspaceIndex
 
 
-class SimilarCode:
-    """The retrieval over one repository's index."""
-
-    def __init__(self, index: WorkspaceIndex) -> None:
-        self.index = index
-
-    def select(
-        self, path: Path, text: str, offset: int, budget: int, count_tokens: Callable[[str], int]
-    ) -> list[Chunk]:
-        """The windows most like the lines before `offset` that fit `budget`, taken best first,
-        sorted by (path, line) for the prompt."""
-        rel = self.index.relpath(path)
-        if rel is None or budget <= 0:
-            return []
-        chosen: list[Chunk] = []
-        used = 0
-        for window in near_windows(self.index, rel, query_identifiers(text, offset)):
-            cost = snippet_cost(window.path, window.text, count_tokens)
-            if used + cost <= budget:
-                chosen.append(
-                    Chunk(path=window.path, start_line=window.start_line, text=window.text)
-                )
-                used += cost
-        return sorted(chosen, key=lambda c: (c.path, c.start_line))
+def select_similar(
+    index: WorkspaceIndex,
+    path: Path,
+    text: str,
+    offset: int,
+    budget: int,
+    count_tokens: Callable[[str], int],
+) -> list[Chunk]:
+    """The windows most like the lines before `offset` that fit `budget`, taken best first,
+    sorted by (path, line) for the prompt."""
+    rel = index.relpath(path)
+    if rel is None or budget <= 0:
+        return []
+    chosen: list[Chunk] = []
+    used = 0
+    for window in near_windows(index, rel, query_identifiers(text, offset)):
+        cost = snippet_cost(window.path, window.text, count_tokens)
+        if used + cost <= budget:
+            chosen.append(Chunk(path=window.path, start_line=window.start_line, text=window.text))
+            used += cost
+    return sorted(chosen, key=lambda c: (c.path, c.start_line))
 
 
-__all__ = ["SimilarCode"]
+__all__ = ["select_similar"]
