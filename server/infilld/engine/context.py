@@ -315,6 +315,18 @@ class _Selector:
         return pieces
 
 
+def _shown_elsewhere(defs: list[Symbol], current: str | None, family: str) -> list[Symbol]:
+    """The definitions that may be context for `current`: in another file of its language
+    family, and not fields (fields show inside their class's stub, not on their own)."""
+    return [
+        d
+        for d in defs
+        if d.path != current
+        and d.kind != "field"
+        and (not family or language_family(d.path) == family)
+    ]
+
+
 def _plausible(
     defs: list[Symbol],
     current: str | None,
@@ -330,11 +342,8 @@ def _plausible(
     """
     defs = [
         d
-        for d in defs
-        if d.path != current
-        and d.kind != "field"  # fields show inside their class's stub, not on their own
-        and (not family or language_family(d.path) == family)
-        and (d.kind != "method" or d.path in imported or (d.container and d.container in used))
+        for d in _shown_elsewhere(defs, current, family)
+        if d.kind != "method" or d.path in imported or (d.container and d.container in used)
     ]
     if len(defs) > _MAX_DEFINITIONS_PER_NAME:
         defs = [d for d in defs if d.path in imported]  # a generic name: trust the imports
@@ -515,13 +524,7 @@ def definition_context(
     for name in dict.fromkeys(names):
         if name in local or len(name) < 2:
             continue
-        defs = [
-            d
-            for d in index.definitions(name)
-            if d.path != sel.current
-            and d.kind != "field"
-            and (not sel.family or language_family(d.path) == sel.family)
-        ]
+        defs = _shown_elsewhere(index.definitions(name), sel.current, sel.family)
         if len(defs) > _MAX_DEFINITIONS_PER_NAME:
             continue  # as in selection: a name this generic has no one definition to show
         for sym in defs:
