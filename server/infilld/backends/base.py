@@ -111,13 +111,24 @@ class Backend(Protocol):
         ...
 
     def prefill(
-        self, prompt: Prompt, cancel: threading.Event | None = None, cache_key: str | None = None
+        self,
+        prompt: Prompt,
+        cancel: threading.Event | None = None,
+        cache_key: str | None = None,
+        *,
+        chunk_tokens: int = 0,
     ) -> int:
         """Evaluate `prompt` into the KV cache without generating; returns tokens evaluated.
 
-        Background work: it stops between small chunks once `cancel` is set, keeping what it has
-        evaluated (the next prompt with the same prefix reuses it).
+        Background work: it stops once `cancel` is set, keeping the chunks it has evaluated (the
+        next prompt with the same prefix reuses them); a chunk cut short is lost. `chunk_tokens`:
+        the chunk size (0: the backend's default, sized for speed).
         """
+        ...
+
+    def hand_over_cache(self, from_key: str, to_key: str) -> None:
+        """If the live KV cache was filled under `from_key`, file it under `to_key` from now on
+        and drop the state saved under `to_key`, which it replaces (call through `submit`)."""
         ...
 
     def close(self) -> None:

@@ -91,7 +91,9 @@ class SavedState(Generic[B]):
 class KVStateStore(Generic[B]):
     """At most `max_states` saved states (and `max_bytes` in all), least recently used evicted."""
 
-    def __init__(self, max_states: int = 3, max_bytes: int = 256 * 1024 * 1024) -> None:
+    # Four: three files, and the one slot of a region's block prefilled in the background (the
+    # engine's FOLLOW_CACHE_KEY), so an interrupted prefill of it does not push a file's state out.
+    def __init__(self, max_states: int = 4, max_bytes: int = 256 * 1024 * 1024) -> None:
         self.max_states = max_states
         self.max_bytes = max_bytes
         self._states: OrderedDict[str, SavedState[B]] = OrderedDict()

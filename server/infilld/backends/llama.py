@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 EVAL_CHUNK = 256
 PREFILL_CHUNK = 256
 # Saved per-file KV states: a few files, and a byte cap (about 12 KB per token for the 0.5B model).
-KV_STATES = 3
 KV_STATE_BYTES = 192 * 1024 * 1024
 # Special tokens that always end generation (Qwen2.5-Coder; see field notes).
 ALWAYS_STOP = (
@@ -97,7 +96,7 @@ class LlamaBackend:
         self._abort_flag: Any = None  # b"x" while the batch being evaluated is cancelled
         self._abort_cb: Any = None  # keeps the callback object alive while the context lives
         self._key: str | None = None  # the file whose prompt the live KV cache holds
-        self.states: KVStateStore[Any] = KVStateStore(KV_STATES, KV_STATE_BYTES)
+        self.states: KVStateStore[Any] = KVStateStore(max_bytes=KV_STATE_BYTES)
         self._can_shift = False  # the KV cache supports moving cells (RoPE models do)
         self.reused_tokens = 0  # prompt tokens moved into place instead of evaluated
 
@@ -225,9 +224,20 @@ class LlamaBackend:
         return ids
 
     def prefill(
-        self, prompt: Prompt, cancel: threading.Event | None = None, cache_key: str | None = None
+        self,
+        prompt: Prompt,
+        cancel: threading.Event | None = None,
+        cache_key: str | None = None,
+        *,
+        chunk_tokens: int = 0,
     ) -> int:
-        return self._prefill(self.encode(prompt), cancel, None, cache_key, PREFILL_CHUNK)
+        ids = self.encode(prompt)
+        return self._prefill(ids, cancel, None, cache_key, chunk_tokens or PREFILL_CHUNK)
+
+    def hand_over_cache(self, from_key: str, to_key: str) -> None:
+        if self._key == from_key:
+            self._key = to_key
+            self.states.drop(to_key)
 
     def _save_state(self) -> tuple[Any, int]:
         """Copy the live KV cache (sequence 0) out of llama.cpp."""
