@@ -105,6 +105,14 @@ class ContextSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=True
     budget_tokens: Annotated[
         int, _doc("Tokens of repository context per prompt.", ge=0, le=16384)
     ] = 512
+    near_code: Annotated[
+        bool,
+        _doc(
+            "Put code of other files that looks like the lines above the cursor into the context,"
+            " and move it along with the cursor in the background when the cursor settles in a new"
+            " region of the file."
+        ),
+    ] = True
     max_files: Annotated[int, _doc("Most files indexed per workspace folder.", ge=1)] = 20000
     max_file_bytes: Annotated[int, _doc("Files larger than this are not indexed.", ge=1024)] = (
         1_000_000

@@ -78,3 +78,60 @@ def test_fix_prompts_get_definitions_from_other_files(repo: tuple[RepoContext, P
     texts = rc.definition_texts(task, ["scale", "grow", "nowhere"])
     assert any("def scale(value: float, factor: float)" in t for t in texts)
     assert not any("def grow" in t for t in texts)  # the file being fixed is not context
+
+
+BILLING = '''"""Billing."""
+
+
+def charge(account, amount):
+    ledger = account.ledger()
+    ledger.debit(amount, memo="charge")
+    return ledger.balance()
+'''
+PLOTTING = '''"""Plotting."""
+
+
+def draw(canvas, points):
+    pen = canvas.pen(width=2)
+    pen.polyline(points, closed=False)
+    return canvas.flush()
+'''
+
+
+def test_the_block_follows_the_cursor_only_when_adopted(tmp_path: Path) -> None:
+    # The block in use stays until the engine adopts the next region's block; follow() offers
+    # one only once the cursor is more than REGION_LINES lines away, and the same one again while
+    # the cursor stays in that region.
+    (tmp_path / "billing.py").write_text(BILLING)
+    (tmp_path / "plotting.py").write_text(PLOTTING)
+    filler = "\n".join(f"step_{i} = {i}" for i in range(30))
+    text = (
+        "def bill(account, amount):\n    ledger = account.ledger()\n    ledger.debit(amount, "
+        f"memo='x')\n    return ledger.\n{filler}\n"
+        "def plot(canvas, points):\n    pen = canvas.pen(width=1)\n    pen.polyline(points, "
+        "closed=True)\n    return canvas.\n"
+    )
+    main = tmp_path / "main.py"
+    main.write_text(text)
+    rc = RepoContext(ContextSettings(budget_tokens=60), cache_dir=tmp_path / ".cache")
+    rc.add_folder(tmp_path)
+    assert rc.ready.wait(30)
+    try:
+        at_bill = text.index("ledger.\n") + len("ledger.")
+        at_plot = text.index("canvas.\n") + len("canvas.")
+        first = rc.provide(main, text, at_bill, 60, count)
+        assert [s.path for s in first] == ["billing.py"]
+        assert rc.follow(main, text, at_bill, 60, count) is None  # the same region
+        offered = rc.follow(main, text, at_plot, 60, count)
+        assert offered is not None and [s.path for s in offered] == ["plotting.py"]
+        assert rc.follow(main, text, at_plot - 1, 60, count) is offered
+        assert rc.provide(main, text, at_plot, 60, count) is first  # requests never wait for it
+        rc.adopt(main, list(offered))  # not the object offered: ignored
+        assert rc.provide(main, text, at_plot, 60, count) is first
+        rc.adopt(main, offered)
+        assert rc.provide(main, text, at_plot, 60, count) is offered
+        assert rc.follow(main, text, at_plot, 60, count) is None
+        rc.settings = ContextSettings(budget_tokens=60, near_code=False)
+        assert rc.follow(main, text, at_bill, 60, count) is None
+    finally:
+        rc.close()

@@ -9,9 +9,9 @@ near the cursor may only add snippets with budget the file-level choice left ove
 
 With `near_code`, windows of other files most like the lines above the cursor come first
 (engine/near_code.py). On the quality benchmark, selected at each cursor, they lifted exact match
-from 1.09x to 1.25x no context. But they tie the block to the cursor's region, and a new block
-costs a re-evaluation of the prompt after it, so the server does not use them yet: it needs a
-block that follows the cursor's region without paying for it at a pause.
+from 1.09x to 1.25x no context. They tie the block to the cursor's region, and a new block costs a
+re-evaluation of the prompt after it, so the server switches blocks in the background
+(repo_context.py's follow and adopt), never at a request.
 """
 
 from __future__ import annotations
@@ -461,9 +461,9 @@ def select_context(
     """Snippets of other workspace files for a completion at `offset` (a character index into
     `text`, the current buffer of `path`), within `budget_tokens`, sorted by (path, position).
     `near_code`: offer code like the lines above the cursor first (engine/near_code.py). Only
-    worth it for a block selected at the cursor: the server selects a file's block once, when
-    the file opens and the cursor is unknown, and selected there near code measured no better
-    than without it (dev: 35.6% against 34.4%; no context 35.6%)."""
+    worth it for a block selected at the cursor: selected once when a file opens, where the
+    cursor is unknown, near code measured no better than without it (dev: 35.6% against 34.4%;
+    no context 35.6%), which is why the server's block follows the cursor's region."""
     if budget_tokens <= 0:
         return []
     sel = _Selector(index, path, text, offset, count_tokens)

@@ -6,6 +6,13 @@ re-evaluation (seconds on a CPU). The block for a file is therefore computed onc
 the repository really changes: a file changes on disk (a save, a checkout, codegen) or the file's
 own imports change. Unsaved edits in other open files do not rebuild it: they are small and
 frequent, and rebuilding on each would re-evaluate the whole prompt at every switch between files.
+
+With near code on (`context.nearCode`), the block also holds code like the lines above the cursor,
+so it belongs to a region of the file. A request never waits for a new region's block: it gets the
+block in use, and `follow` offers the engine a block for the cursor's region once the cursor has
+moved more than REGION_LINES lines from where the block in use was chosen. The engine prefills the
+new block's prompt in the background and calls `adopt` when that finished, so the switch costs no
+request anything.
 """
 
 from __future__ import annotations
@@ -29,12 +36,16 @@ RECENT_REGIONS = 8
 RECENT_RADIUS_LINES = 12
 MAX_FIX_NAMES = 40  # names of a region looked up for a fix
 MAX_FIX_DEFINITIONS = 12
+# A block's near code stays in use while the cursor is within this many lines of where it was
+# chosen (near code is chosen from the 10 lines above the cursor).
+REGION_LINES = 10
 
 
 class _Cached(msgspec.Struct):
     disk_generation: int  # the index's disk generation when the block was built
     imports: tuple[Path, ...]
     snippets: tuple[Snippet, ...]
+    line: int  # the cursor's line when it was chosen (its near code is code like that region's)
 
 
 class RepoContext:
@@ -45,6 +56,7 @@ class RepoContext:
         self._cache_dir = cache_dir
         self._indexes: dict[Path, WorkspaceIndex] = {}
         self._blocks: OrderedDict[Path, _Cached] = OrderedDict()
+        self._next: dict[Path, _Cached] = {}  # per file, a block follow() offered, not adopted yet
         self._recent: OrderedDict[Path, str] = OrderedDict()
         self._lock = threading.Lock()
         self.ready = threading.Event()  # set when every folder has finished its first build
@@ -110,6 +122,7 @@ class RepoContext:
             index.close_buffer(path)
         with self._lock:
             self._blocks.pop(path, None)
+            self._next.pop(path, None)
 
     # -- the provider -------------------------------------------------------------------------
     def provide(
@@ -129,21 +142,89 @@ class RepoContext:
         disk = index.disk_generation
         with self._lock:
             cached = self._blocks.get(path)
-            recent = [(p, t) for p, t in self._recent.items() if p != path]
         if cached is not None and cached.disk_generation == disk and cached.imports == imports:
             return cached.snippets
+        block = self._select(index, path, text, offset, budget_tokens, count_tokens)
+        with self._lock:
+            self._blocks[path] = block
+            self._blocks.move_to_end(path)
+            while len(self._blocks) > 64:
+                self._blocks.popitem(last=False)
+            self._next.pop(path, None)
+        return block.snippets
+
+    def follow(
+        self,
+        path: Path,
+        text: str,
+        offset: int,
+        budget_tokens: int,
+        count_tokens: Callable[[str], int],
+    ) -> Sequence[Snippet] | None:
+        """A block for the cursor's region, when near code is on and the cursor has moved more
+        than REGION_LINES lines from where the block in use was chosen (the engine's
+        ContextFollower); None keeps the block in use. Asked again within the same region, it
+        offers the same block, so a prefill of it that a request interrupted can resume."""
+        index = self.index_for(path)
+        if index is None or not self.settings.near_code:
+            return None
+        line = text.count("\n", 0, offset)
+        with self._lock:
+            cached = self._blocks.get(path)
+            offered = self._next.get(path)
+        if cached is None or abs(line - cached.line) <= REGION_LINES:
+            return None  # no block yet (the next request selects one here), or still its region
+        disk = index.disk_generation
+        if (
+            offered is not None
+            and offered.disk_generation == disk
+            and abs(line - offered.line) <= REGION_LINES
+        ):
+            return offered.snippets
+        index.update_buffer(path, text)
+        block = self._select(index, path, text, offset, budget_tokens, count_tokens)
+        with self._lock:
+            if block.snippets == cached.snippets:
+                # The new region wants the same block: it now covers this region too.
+                self._blocks[path] = msgspec.structs.replace(cached, line=line)
+                self._next.pop(path, None)
+                return None
+            self._next[path] = block
+        return block.snippets
+
+    def adopt(self, path: Path, snippets: Sequence[Snippet]) -> None:
+        """Use the block follow() offered for `path` (`snippets`) from now on: the engine has its
+        prompt in the KV cache. A block offered before a newer one, or before the file was
+        closed, is ignored."""
+        with self._lock:
+            offered = self._next.get(path)
+            if offered is None or offered.snippets is not snippets:
+                return
+            del self._next[path]
+            self._blocks[path] = offered
+            self._blocks.move_to_end(path)
+
+    def _select(
+        self,
+        index: WorkspaceIndex,
+        path: Path,
+        text: str,
+        offset: int,
+        budget_tokens: int,
+        count_tokens: Callable[[str], int],
+    ) -> _Cached:
+        imports = tuple(index.imports_of(path))
+        disk = index.disk_generation
+        with self._lock:
+            recent = [(p, t) for p, t in self._recent.items() if p != path]
         snippets = tuple(
             select_context(
                 index, path, text, offset,
                 budget_tokens=budget_tokens, count_tokens=count_tokens, recent=recent,
+                near_code=self.settings.near_code,
             )
         )  # fmt: skip
-        with self._lock:
-            self._blocks[path] = _Cached(disk, imports, snippets)
-            self._blocks.move_to_end(path)
-            while len(self._blocks) > 64:
-                self._blocks.popitem(last=False)
-        return snippets
+        return _Cached(disk, imports, snippets, text.count("\n", 0, offset))
 
     def definition_texts(self, task: FixTask, names: Sequence[str]) -> list[str]:
         """Definitions of `names` from other workspace files, for the "fix this" prompt (the
