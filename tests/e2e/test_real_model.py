@@ -23,8 +23,9 @@ from pygls.exceptions import JsonRpcException
 from infilld.backends.base import GenerationRequest, StopReason
 from infilld.backends.llama import LlamaBackend
 from infilld.config import Settings, load_settings
-from infilld.engine.completer import CompletionEngine, CompletionRequest
+from infilld.engine.completer import FOLLOW_DELAY_S, CompletionEngine, CompletionRequest
 from infilld.engine.prompt import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX
+from infilld.engine.repo_context import RepoContext
 from infilld.models.fetch import ensure_model
 
 pytestmark = pytest.mark.model
@@ -97,6 +98,69 @@ def test_cached_runs_moved_down_need_no_evaluation_and_keep_answers_right(
     assert llama.reused_tokens - reused > 500
     assert result.evaluated_tokens < 20, result
     assert result.text.startswith("100, scale=2)"), result.text
+
+
+async def test_the_repository_block_follows_the_cursor_without_costing_a_request(
+    llama: LlamaBackend, tmp_path: Path
+) -> None:
+    # Two regions of a file that look like two other files: a request in the second region is
+    # answered with the block in use, the block follows once the model is idle, and neither a
+    # request that interrupts that prefill nor one after it evaluates the prompt again.
+    (tmp_path / "billing.py").write_text(
+        "def charge(account, amount):\n    ledger = account.ledger()\n"
+        "    ledger.debit(amount, memo='charge')\n    return ledger.balance()\n"
+    )
+    (tmp_path / "plotting.py").write_text(
+        "def draw(canvas, points):\n    pen = canvas.pen(width=2)\n"
+        "    pen.polyline(points, closed=False)\n    return canvas.flush()\n"
+    )
+    steps = "".join(f"    step_{i} = prepare({i}, scale=2)\n" for i in range(60))
+    doc = (
+        "def bill(account, amount):\n    ledger = account.ledger()\n"
+        f"    ledger.debit(amount, memo='bill')\n    return \n\n\ndef steps():\n{steps}\n\n"
+        "def plot(canvas, points):\n    pen = canvas.pen(width=1)\n"
+        "    pen.polyline(points, closed=True)\n    return \n"
+    )
+    path = tmp_path / "main.py"
+    path.write_text(doc)
+    at_bill = doc.index("    return \n") + len("    return ")
+    at_plot = doc.rindex("    return \n") + len("    return ")
+    # A budget that holds one of the two files: the block depends on the cursor's region.
+    settings, _ = load_settings(
+        {"completion": {"timeoutMs": 120000, "maxTokens": 8}, "context": {"budgetTokens": 60}}
+    )
+    repo = RepoContext(settings.context, cache_dir=tmp_path / ".cache")
+    repo.add_folder(tmp_path)
+    assert repo.ready.wait(60)
+    try:
+        engine = CompletionEngine(llama, settings, repo.provide, follower=repo)
+        count = llama.count_tokens
+
+        def ask(offset: int, typed: str = "") -> CompletionRequest:
+            text = doc[:offset] + typed + doc[offset:]
+            engine._cache.clear()  # no typed-through answers: ask the model every time
+            return CompletionRequest(
+                path=path, text=text, offset=offset + len(typed), workspace_root=tmp_path
+            )
+
+        await engine.complete(ask(at_bill))
+        first = repo.provide(path, doc, at_bill, 60, count)
+        assert any(s.path == "billing.py" for s in first)
+        await engine.complete(ask(at_plot))  # a new region: served with the block in use
+        assert repo.provide(path, doc, at_plot, 60, count) is first
+        await asyncio.sleep(FOLLOW_DELAY_S + 0.15)  # the follow's prefill is under way
+        assert engine._prefill_cancel is not None
+        await engine.complete(ask(at_plot, "c"))
+        assert engine.stats.follows_interrupted == 1
+        assert llama_last(engine).evaluated_tokens <= 8  # the saved state came back
+        await engine.drain()
+        assert engine.stats.follows == 1
+        followed = repo.provide(path, doc, at_plot, 60, count)
+        assert any(s.path == "plotting.py" for s in followed)
+        await engine.complete(ask(at_plot, "ca"))
+        assert llama_last(engine).evaluated_tokens <= 8  # the prefill left it in the cache
+    finally:
+        repo.close()
 
 
 def llama_last(engine: CompletionEngine) -> Any:

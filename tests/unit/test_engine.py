@@ -14,7 +14,7 @@ from infilld.backends import fake
 from infilld.backends.base import GenerationRequest, GenerationResult, StopReason
 from infilld.backends.fake import FakeBackend
 from infilld.config import Settings, load_settings
-from infilld.engine.completer import CompletionEngine, CompletionRequest
+from infilld.engine.completer import FOLLOW_DELAY_S, CompletionEngine, CompletionRequest
 from infilld.engine.prompt import Snippet, prompt_text
 
 PATH = Path("/project/pkg/calc.py")
@@ -286,3 +286,85 @@ async def test_a_comment_or_string_gets_a_single_line_even_after_a_block_opener(
     )
     assert in_text is not None
     assert "\n" in in_text.text
+
+
+class RegionFollower:
+    """A ContextFollower whose block names the 10-line region of the cursor it was chosen at."""
+
+    def __init__(self, filler_words: int = 0) -> None:
+        self.in_use: dict[Path, list[Snippet]] = {}
+        self.offered: dict[str, list[Snippet]] = {}
+        self.filler = " ".join(f"w{i}" for i in range(filler_words))
+
+    def block(self, text: str, offset: int) -> list[Snippet]:
+        region = text.count("\n", 0, offset) // 10 * 10
+        return [Snippet("pkg/near.py", f"# code like line {region}\n# {self.filler}\n")]
+
+    def provide(self, path, text, offset, budget, count):  # type: ignore[no-untyped-def]
+        return self.in_use.setdefault(path, self.block(text, offset))
+
+    def follow(self, path, text, offset, budget, count):  # type: ignore[no-untyped-def]
+        want = self.block(text, offset)
+        if want == self.in_use[path]:
+            return None
+        return self.offered.setdefault(want[0].text, want)
+
+    def adopt(self, path: Path, snippets: list[Snippet]) -> None:
+        self.in_use[path] = snippets
+
+
+LINES = "".join(f"value_{i} = compute({i})\n" for i in range(60))
+
+
+def _engine(backend: RecordingBackend, follower: RegionFollower) -> CompletionEngine:
+    return CompletionEngine(
+        backend, Settings(), context_provider=follower.provide, follower=follower
+    )
+
+
+def _at(line: int, typed: str = "") -> CompletionRequest:
+    text = LINES.replace(f"value_{line} = compute({line})\n", f"value_{line} = {typed}", 1)
+    return request(text, text.index(f"value_{line} = ") + len(f"value_{line} = {typed}"))
+
+
+async def test_the_block_follows_the_cursor_in_the_background(backend: RecordingBackend) -> None:
+    follower = RegionFollower()
+    engine = _engine(backend, follower)
+    await engine.complete(_at(5))
+    await engine.drain()
+    assert engine.stats.follows == 0  # still the region the block was chosen in
+    await engine.complete(_at(45))
+    # The request in a new region did not wait for a new block: it used the one in use ...
+    assert "code like line 0" in prompt_text(backend.requests[-1].prompt)
+    await engine.drain()
+    # ... and once the model was idle, the region's block was prefilled and adopted.
+    assert engine.stats.follows == 1 and engine.stats.follow_tokens > 0
+    await engine.complete(_at(45, "x"))
+    assert "code like line 40" in prompt_text(backend.requests[-1].prompt)
+    assert backend.results[-1].evaluated_tokens <= 3  # the prefill left it all in the cache
+
+
+async def test_a_request_interrupts_the_follow_and_gets_its_cache_back(
+    backend: RecordingBackend,
+) -> None:
+    follower = RegionFollower(filler_words=800)
+    engine = _engine(backend, follower)
+    await engine.complete(_at(5))
+    await engine.complete(_at(45))
+    full = backend.results[-1].prompt_tokens
+    backend.prefill_chunk_delay = 0.02  # the new block's prefill takes a while
+    await asyncio.sleep(FOLLOW_DELAY_S + 0.1)  # the follow starts after FOLLOW_DELAY_S of quiet
+    assert engine._prefill_cancel is not None  # under way
+    await engine.complete(_at(45, "x"))
+    # The request cut the prefill short and used the block in use, whose KV state the backend
+    # had saved before the prefill overwrote it: a copy back, not a re-evaluation.
+    assert "code like line 0" in prompt_text(backend.requests[-1].prompt)
+    assert backend.results[-1].evaluated_tokens <= 3
+    assert engine.stats.follows_interrupted == 1 and engine.stats.follows == 0
+    await engine.drain()
+    # The next attempt went on from what the first one had evaluated.
+    assert engine.stats.follows == 1
+    assert engine.stats.follow_tokens < full + 50
+    await engine.complete(_at(45, "xy"))
+    assert "code like line 40" in prompt_text(backend.requests[-1].prompt)
+    assert backend.results[-1].evaluated_tokens <= 3

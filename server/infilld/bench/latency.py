@@ -248,7 +248,8 @@ async def run_infilld(
         result.extra = {
             k: stats[k]
             for k in ("cancelled", "supersededInDebounce", "prefills", "prefillTokens",
-                      "prefetches", "accepts", "kvStates")
+                      "prefetches", "accepts", "follows", "followsInterrupted",
+                      "followTokens", "kvStates")
             if k in stats
         }  # fmt: skip
         if pid:

@@ -9,6 +9,12 @@ Latency work beyond that (see speed.py): an adaptive debounce from the typing rh
 prefill of the prompt when a file is opened or the user pauses, which any real request cancels;
 a speculative prefetch of the next suggestion once one is accepted, which the request for that
 position joins instead of starting over; per-request stats for `infilld/stats`.
+
+A repository block that follows the cursor (near code, see repo_context.py) is switched off the
+request path: when the model has been idle for FOLLOW_DELAY_S, the engine asks the follower for the
+cursor region's block, prefills its prompt under FOLLOW_CACHE_KEY (so the backend first saves the
+file's state, which a request that interrupts the prefill gets back by a copy, not a
+re-evaluation), and only a finished prefill makes the new block the one requests use.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import msgspec
 
@@ -56,6 +63,38 @@ log = logging.getLogger(__name__)
 # (path, text, offset, budget_tokens, count_tokens) -> snippets from other files, in a stable order.
 ContextProvider = Callable[[Path, str, int, int, Callable[[str], int]], Sequence[Snippet]]
 
+# The cache key of a region's block while it is prefilled in the background: one key for all files,
+# so the backend keeps at most one such partial state besides the files' own.
+FOLLOW_CACHE_KEY = "\x00follow"
+# Idle time after a request or an edit before the repository block follows the cursor: longer than
+# the pauses within a burst of typing (0.3-0.8 s in the latency benchmark's sessions), which would
+# interrupt the prefill at once; each interruption costs the request a copy of the file's state.
+FOLLOW_DELAY_S = 1.0
+# Its prefill runs in short chunks: it is cut short by the next keystroke far more often than a
+# prefill of a newly opened file, and the chunk under way when that happens is lost (64 tokens
+# evaluate at 255 tokens/s here, against 298 for 256; backends/llama.py).
+FOLLOW_CHUNK = 64
+
+
+class ContextFollower(Protocol):
+    """Moves a file's repository block along with the cursor (RepoContext implements it)."""
+
+    def follow(
+        self,
+        path: Path,
+        text: str,
+        offset: int,
+        budget_tokens: int,
+        count_tokens: Callable[[str], int],
+    ) -> Sequence[Snippet] | None:
+        """The block for the cursor's region if it differs from the one the provider gives now;
+        the same object again while the cursor stays in that region; None keeps the block."""
+        ...
+
+    def adopt(self, path: Path, snippets: Sequence[Snippet]) -> None:
+        """From now on the provider gives `snippets` (a block follow() returned) for `path`."""
+        ...
+
 
 class CompletionRequest(msgspec.Struct, kw_only=True):
     path: Path  # absolute path (or a pseudo path for untitled buffers)
@@ -88,10 +127,12 @@ class CompletionEngine:
         settings: Settings,
         context_provider: ContextProvider | None = None,
         cache_size: int = 256,
+        follower: ContextFollower | None = None,
     ) -> None:
         self.backend = backend
         self.settings = settings
         self.context_provider = context_provider
+        self.follower = follower
         self._anchors: dict[Path, Anchor] = {}
         self._cache: OrderedDict[Path, list[_CacheEntry]] = OrderedDict()
         self._cache_size = cache_size
@@ -108,7 +149,10 @@ class CompletionEngine:
         self._window_lines: dict[Path, tuple[int, int]] = {}
         self._prefill_cancel: threading.Event | None = None
         self._prefill_timer: asyncio.TimerHandle | None = None
+        self._follow_timer: asyncio.TimerHandle | None = None
         self._last_request_at = 0.0
+        self._last_edit_at = 0.0
+        self._requests_begun = 0
         # The running speculative prefetch: (path, text before, text after) and its task.
         self._speculative: tuple[tuple[Path, str, str], asyncio.Task[Suggestion | None]] | None = (
             None
@@ -148,6 +192,7 @@ class CompletionEngine:
         """An edit arrived (`req.offset` is the cursor after it): feed the typing rhythm, detect an
         accepted suggestion (prefetch the next one), and arm the pause prefill."""
         now = time.monotonic()
+        self._last_edit_at = now
         self.debounce.keystroke(now)
         self._cursors[req.path] = req.offset
         served = self._served.get(req.path)
@@ -158,6 +203,7 @@ class CompletionEngine:
                 self._spawn(self._prefetch(req))
                 return
         self.schedule_prefill(req, self.pause_prefill_s)
+        self.schedule_follow(req)
 
     def note_open(self, req: CompletionRequest) -> None:
         """A file was opened: prefill its prompt at the last known cursor, or the prompt's head
@@ -165,6 +211,9 @@ class CompletionEngine:
         cursor = self._cursors.get(req.path)
         if cursor is not None:
             req = msgspec.structs.replace(req, offset=min(cursor, len(req.text)))
+        if self._follow_timer is not None:
+            self._follow_timer.cancel()  # the user left the file whose block was to follow
+            self._follow_timer = None
         spec = self._speculative
         if spec is not None and spec[0][0] != req.path and not spec[1].done():
             # A prefetch for the file the user just left would hold the model while this file's
@@ -244,6 +293,82 @@ class CompletionEngine:
         log.debug("prefilled %s:%d: %d tokens", req.path.name, req.offset, evaluated)
         return evaluated
 
+    def schedule_follow(self, req: CompletionRequest) -> None:
+        """Let the repository block follow the cursor of `req` once the model has been idle for
+        FOLLOW_DELAY_S, unless a newer request or edit comes first (it schedules its own)."""
+        if self.follower is None or self.context_provider is None:
+            return
+        if self._follow_timer is not None:
+            self._follow_timer.cancel()
+        armed = time.monotonic()
+        loop = asyncio.get_running_loop()
+
+        def fire() -> None:
+            self._follow_timer = None
+            if max(self._last_request_at, self._last_edit_at) > armed:
+                return
+            if self._active is not None or self._prefill_cancel is not None:
+                self._follow_timer = loop.call_later(FOLLOW_DELAY_S, fire)  # the model is busy
+                return
+            self._spawn(self._follow(req, armed))
+
+        self._follow_timer = loop.call_later(FOLLOW_DELAY_S, fire)
+
+    async def _follow(self, req: CompletionRequest, armed: float) -> bool:
+        """Prefill the prompt with the block of the cursor's region and adopt the block if the
+        prefill finished. Returns whether it was adopted."""
+        follower, cfg = self.follower, self.settings.context
+        if follower is None or not cfg.enable or cfg.budget_tokens <= 0:
+            return False
+        try:
+            snippets = await asyncio.to_thread(
+                follower.follow, req.path, req.text, req.offset, cfg.budget_tokens,
+                self.backend.count_tokens,
+            )  # fmt: skip
+        except Exception:  # context is an optimisation: the block in use stays
+            log.exception("following the cursor failed for %s", req.path)
+            return False
+        if snippets is None or max(self._last_request_at, self._last_edit_at) > armed:
+            return False
+        if self._active is not None or self._prefill_cancel is not None:
+            self.schedule_follow(req)  # the model got busy meanwhile: try again when it is idle
+            return False
+        cancel = CancelEvent()
+        self._prefill_cancel = cancel  # any request cancels it, like a prefill
+        # The new block invalidates the whole window after it: a cold window costs half as much.
+        prompt = self._layout(req, snippets, cold=True)
+        backend = self.backend
+        t0 = time.monotonic()
+        future = backend.submit(
+            lambda: backend.prefill(prompt, cancel, FOLLOW_CACHE_KEY, chunk_tokens=FOLLOW_CHUNK)
+        )
+        try:
+            evaluated = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
+        finally:
+            if self._prefill_cancel is cancel:
+                self._prefill_cancel = None
+        self.stats.follow_tokens += evaluated
+        if cancel.is_set():
+            # A request came: it uses the block in use, and schedules the next attempt when it
+            # is done. The prefilled part is kept under FOLLOW_CACHE_KEY, so an attempt in the
+            # same region goes on from there.
+            self.stats.follows_interrupted += 1
+            return False
+        await asyncio.wrap_future(
+            backend.submit(lambda: backend.hand_over_cache(FOLLOW_CACHE_KEY, str(req.path)))
+        )
+        follower.adopt(req.path, snippets)
+        self.stats.follows += 1
+        log.debug(
+            "%s: the repository block follows the cursor to line %d (%d tokens in %.0f ms)",
+            req.path.name, req.text.count("\n", 0, req.offset), evaluated,
+            (time.monotonic() - t0) * 1000,
+        )  # fmt: skip
+        return True
+
     async def _prefetch(self, req: CompletionRequest) -> Suggestion | None:
         """Compute the suggestion after an accepted one before the editor asks; the result lands
         in the suggestion cache, and a request for this position meanwhile joins this task."""
@@ -269,7 +394,7 @@ class CompletionEngine:
 
     async def drain(self) -> None:
         """Wait for scheduled and running background work (tests, benchmarks)."""
-        while self._prefill_timer is not None or self.background:
+        while self._prefill_timer is not None or self._follow_timer is not None or self.background:
             if self.background:
                 await asyncio.gather(*list(self.background), return_exceptions=True)
             else:
@@ -291,6 +416,18 @@ class CompletionEngine:
 
         `speculative`: a background prefetch (not shown to anyone yet; not counted in the stats).
         """
+        if speculative:
+            return await self._complete(req, speculative=True)
+        self._requests_begun += 1
+        mine = self._requests_begun
+        suggestion = await self._complete(req)
+        if self._requests_begun == mine:  # no newer request: the cursor rests here for now
+            self.schedule_follow(req)
+        return suggestion
+
+    async def _complete(
+        self, req: CompletionRequest, *, speculative: bool = False
+    ) -> Suggestion | None:
         start = time.monotonic()
         cfg = self.settings.completion
         if not speculative:
@@ -422,7 +559,11 @@ class CompletionEngine:
             log.exception("context selection failed for %s", req.path)
             return ()
 
-    def _layout(self, req: CompletionRequest, snippets: Sequence[Snippet]) -> list[PromptPiece]:
+    def _layout(
+        self, req: CompletionRequest, snippets: Sequence[Snippet], *, cold: bool = False
+    ) -> list[PromptPiece]:
+        """The prompt for `req`. `cold`: the KV cache will hold none of the window (a new block
+        comes before it), so cut it like the first window in a file (coldPrefixLines)."""
         cfg = self.settings.completion
         anchor = choose_anchor(req.text, req.offset, self._anchors.get(req.path))
         self._anchors[req.path] = anchor
@@ -430,7 +571,8 @@ class CompletionEngine:
             req.text, req.offset, anchor,
             prefix_lines=cfg.prefix_lines, suffix_lines=cfg.suffix_lines,
             prefix_chars=cfg.prefix_chars, suffix_chars=cfg.suffix_chars,
-            cached_lines=self._window_lines.get(req.path), cold_lines=cfg.cold_prefix_lines,
+            cached_lines=None if cold else self._window_lines.get(req.path),
+            cold_lines=cfg.cold_prefix_lines,
         )  # fmt: skip
         self._window_lines[req.path] = (window.first_line, window.anchor_line)
         rel = _relative(req.path, req.workspace_root)

@@ -111,6 +111,9 @@ class EngineStats:
         self.prefill_tokens = 0
         self.prefetches = 0
         self.accepts = 0
+        self.follows = 0  # repository blocks that moved with the cursor (prefilled, adopted)
+        self.follows_interrupted = 0  # such prefills a request cut short
+        self.follow_tokens = 0  # tokens those prefills evaluated
 
     def add(self, stat: RequestStat) -> None:
         self.requests.append(stat)
@@ -131,6 +134,9 @@ class EngineStats:
             "prefillTokens": self.prefill_tokens,
             "prefetches": self.prefetches,
             "accepts": self.accepts,
+            "follows": self.follows,
+            "followsInterrupted": self.follows_interrupted,
+            "followTokens": self.follow_tokens,
             "medianEvaluatedTokens": (
                 statistics.median(r.evaluated_tokens for r in model) if model else 0
             ),

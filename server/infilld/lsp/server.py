@@ -138,6 +138,8 @@ class InfilldServer(LanguageServer):
         self.settings = settings
         if self.engine is not None:
             self.engine.settings = settings
+        if self.repo is not None:
+            self.repo.settings = settings.context
         return changed
 
     # -- model lifecycle -----------------------------------------------------------------------
@@ -192,7 +194,9 @@ class InfilldServer(LanguageServer):
             self.show_once(self.load_error)
             return
         assert self.backend is not None
-        self.engine = CompletionEngine(self.backend, self.settings, self.context_provider())
+        self.engine = CompletionEngine(
+            self.backend, self.settings, self.context_provider(), follower=self.repo
+        )
         self.model_ready.set()
         self.send_status("ready", f"{self.settings.model.name} ready")
 
