@@ -410,10 +410,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=["llama", "fake"], default="llama")
     p.add_argument("--threads", type=int, help="CPU threads (default: physical cores)")
     p.add_argument("--seed", type=int, default=0, help="task sampling seed (default 0)")
+    near = Settings().context.near_code
     p.add_argument(
         "--near-code",
-        action="store_true",
-        help="infilld's modes put code like the lines above the cursor first (engine/near_code.py)",
+        action=argparse.BooleanOptionalAction,
+        default=near,
+        help="infilld's modes put code like the lines above the cursor first (engine/near_code.py;"
+        f" default {'on' if near else 'off'}, as context.nearCode)",
     )
     p.add_argument("--json", dest="json_out", help="write per-task results and summaries here")
     p.add_argument("--quiet", action="store_true", help="no per-task progress on stderr")
