@@ -368,3 +368,19 @@ async def test_a_request_interrupts_the_follow_and_gets_its_cache_back(
     await engine.complete(_at(45, "xy"))
     assert "code like line 40" in prompt_text(backend.requests[-1].prompt)
     assert backend.results[-1].evaluated_tokens <= 3
+
+
+async def test_a_pause_in_a_new_region_prefills_with_the_regions_block(
+    backend: RecordingBackend,
+) -> None:
+    # An edit with no request after it arms the pause prefill. In a new region that prefill is
+    # the follow: evaluating the window after the old block would be thrown away when it moves.
+    follower = RegionFollower()
+    engine = _engine(backend, follower)
+    await engine.complete(_at(5))
+    before = backend.prefills
+    engine.note_edit(_at(45))
+    await engine.drain()
+    assert engine.stats.follows == 1
+    assert backend.prefills - before == 1  # the follow's prefill only
+    assert follower.in_use[PATH][0].text.startswith("# code like line 40")

@@ -4,7 +4,8 @@ The session (session_script.py) types lines of real files back at a human rhythm
 the simulated editor asks for an inline completion after every keystroke and cancels the previous
 request with `$/cancelRequest`; at a pause it waits for the answer. Reported: p50/p95 time to the
 suggestion at pauses, typed-through answers, prompt tokens evaluated per request, cache hits, tokens
-per second and the server's peak resident memory, plus a PNG histogram.
+per second and the server's peak resident memory, plus a PNG histogram; and the match rate, the
+share of pauses whose suggestion was exactly how the line goes on.
 
 With `--peer-llama-server PATH` the same script is replayed against llama-server's `/infill` (peer.py)
 the way llama.vscode calls it, one request per pause, and the ratio of the two is printed.
@@ -55,6 +56,7 @@ class Sample(msgspec.Struct, frozen=True):
     kind: str  # "pause" | "first" (first pause in a newly opened file) | "accept" | "typed"
     latency_ms: float
     shown: bool  # a suggestion came back
+    matched: bool = False  # its first line is exactly how the line goes on (what a user accepts)
 
 
 class RunResult(msgspec.Struct, kw_only=True):
@@ -78,6 +80,7 @@ class RunResult(msgspec.Struct, kw_only=True):
         typed = [s.latency_ms for s in self.samples if s.kind == "typed"]
         first = [s.latency_ms for s in self.samples if s.kind == "first"]
         shown = [s for s in self.samples if s.kind != "typed"]
+        asked = [s for s in self.samples if s.kind in ("pause", "first")]
         return {
             "system": self.system,
             "pauses": len(pauses),
@@ -88,6 +91,9 @@ class RunResult(msgspec.Struct, kw_only=True):
             "typed_through_p50_ms": round(percentile(typed, 50), 1),
             "typed_through_max_ms": round(max(typed), 1) if typed else 0.0,
             "suggestion_rate": round(sum(s.shown for s in shown) / len(shown), 2) if shown else 0,
+            # Pauses (not counting right after an accept) whose suggestion was right: a quality
+            # figure from the same session, comparable between systems and settings.
+            "match_rate": round(sum(s.matched for s in asked) / len(asked), 2) if asked else 0,
             "median_evaluated_tokens": (
                 statistics.median(self.evaluated_tokens) if self.evaluated_tokens else 0
             ),
@@ -149,7 +155,7 @@ def _text_of(result: Any) -> str | None:
 
 async def run_infilld(
     script: list[Visit], root: Path, server_args: list[str], settings: dict[str, Any], seed: int,
-    log: Callable[[str], None], minutes: float = 0.0,
+    log: Callable[[str], None], minutes: float = 0.0, read_s: float = 0.0,
 ) -> RunResult:  # fmt: skip
     from infilld.lsp.client import EditorSession
 
@@ -191,6 +197,8 @@ async def run_infilld(
             start = line_offset(text, visit.line) + visit.indent
             end = text.index("\n", start) if "\n" in text[start:] else len(text)
             cursor = session.replace(visit.file, start, end, "")
+            if read_s:
+                await asyncio.sleep(read_s)  # --read: the user reads before typing the line
             typed = 0
             pending: tuple[int, asyncio.Future[Any], float] | None = None
             shown = ""  # the suggestion on screen (what is left of it)
@@ -203,11 +211,11 @@ async def run_infilld(
                     ms = (time.monotonic() - sent) * 1000
                     kind = "first" if first else "pause"
                     first = False
-                    result.samples.append(Sample(kind, ms, suggestion is not None))
+                    take = accepted_part(suggestion, visit.target[typed:])
+                    result.samples.append(Sample(kind, ms, suggestion is not None, bool(take)))
                     log(f"  {kind:6} {ms:7.0f} ms  {visit.target[:typed]!r} -> {suggestion!r}")
                     pending = None
                     shown = suggestion or ""
-                    take = accepted_part(suggestion, visit.target[typed:])
                     if take and coin.random() < ACCEPT_PROBABILITY:
                         cursor = session.insert(visit.file, cursor, take)
                         typed += len(take)
@@ -338,9 +346,9 @@ def run_peer(
                     ms = (time.monotonic() - sent) * 1000
                     kind = "first" if first else "pause"
                     first = False
-                    result.samples.append(Sample(kind, ms, suggestion is not None))
-                    log(f"  {kind:6} {ms:7.0f} ms  {visit.target[:typed]!r} -> {suggestion!r}")
                     take = accepted_part(suggestion, visit.target[typed:])
+                    result.samples.append(Sample(kind, ms, suggestion is not None, bool(take)))
+                    log(f"  {kind:6} {ms:7.0f} ms  {visit.target[:typed]!r} -> {suggestion!r}")
                     if take and coin.random() < ACCEPT_PROBABILITY:
                         text = text[:cursor] + take + text[cursor:]
                         cursor += len(take)
@@ -388,6 +396,7 @@ def _parser() -> argparse.ArgumentParser:
         "--threads", type=int, default=0, help="CPU threads for both (0: physical cores)"
     )
     p.add_argument("--no-context", action="store_true", help="infilld without repository context")
+    p.add_argument("--no-near-code", action="store_true", help="infilld with context.nearCode off")
     p.add_argument(
         "--peer-llama-server",
         type=Path,
@@ -403,6 +412,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no per-pause lines")
     p.add_argument("--server-log", type=Path, help="infilld's debug log goes to this file")
+    p.add_argument(
+        "--read",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="infilld only: seconds the user reads after moving to a line, before typing it"
+        " (idle time the server can use; default 0)",
+    )
     p.add_argument(
         "--minutes",
         type=float,
@@ -445,10 +462,16 @@ def main(argv: list[str]) -> int:
                 server_args += ["--model", args.model]
             if args.backend:
                 server_args += ["--backend", args.backend]
-            settings = {"context": {"enable": False}} if args.no_context else {}
+            settings: dict[str, Any] = {}
+            if args.no_context:
+                settings = {"context": {"enable": False}}
+            elif args.no_near_code:
+                settings = {"context": {"nearCode": False}}
             print(f"infilld: {len(script)} visits over {', '.join(rels)}", flush=True)
             results.append(asyncio.run(
-                run_infilld(script, root, server_args, settings, args.seed, log, args.minutes)
+                run_infilld(
+                    script, root, server_args, settings, args.seed, log, args.minutes, args.read
+                )
             ))  # fmt: skip
         if args.peer_llama_server and not args.minutes:
             from infilld.config import DEFAULT_MODEL

@@ -249,6 +249,14 @@ class CompletionEngine:
         cancels it between chunks. Returns the tokens evaluated."""
         if self._active is not None:
             return 0  # a real request is running: it is doing this work already
+        # A pause in a new region: prefill with the region's block rather than evaluate the window
+        # after the old block only to evaluate it again when the block follows.
+        if (
+            not head_only
+            and self.follower is not None
+            and await self._follow(req, time.monotonic(), preempt=True) is not None
+        ):
+            return 0  # the follow's tokens are counted as followTokens
         if self._prefill_cancel is not None:
             self._prefill_cancel.set()
         cancel = CancelEvent()
@@ -314,12 +322,15 @@ class CompletionEngine:
 
         self._follow_timer = loop.call_later(FOLLOW_DELAY_S, fire)
 
-    async def _follow(self, req: CompletionRequest, armed: float) -> bool:
+    async def _follow(
+        self, req: CompletionRequest, armed: float, *, preempt: bool = False
+    ) -> bool | None:
         """Prefill the prompt with the block of the cursor's region and adopt the block if the
-        prefill finished. Returns whether it was adopted."""
+        prefill finished. Returns whether it was adopted; None when the block in use stays.
+        `preempt`: cancel a background prefill under way instead of waiting for it."""
         follower, cfg = self.follower, self.settings.context
         if follower is None or not cfg.enable or cfg.budget_tokens <= 0:
-            return False
+            return None
         try:
             snippets = await asyncio.to_thread(
                 follower.follow, req.path, req.text, req.offset, cfg.budget_tokens,
@@ -327,10 +338,14 @@ class CompletionEngine:
             )  # fmt: skip
         except Exception:  # context is an optimisation: the block in use stays
             log.exception("following the cursor failed for %s", req.path)
-            return False
-        if snippets is None or max(self._last_request_at, self._last_edit_at) > armed:
-            return False
-        if self._active is not None or self._prefill_cancel is not None:
+            return None
+        if snippets is None:
+            return None
+        if max(self._last_request_at, self._last_edit_at) > armed:
+            return False  # the newer request or edit schedules its own attempt
+        if self._prefill_cancel is not None and preempt:
+            self._prefill_cancel.set()
+        elif self._active is not None or self._prefill_cancel is not None:
             self.schedule_follow(req)  # the model got busy meanwhile: try again when it is idle
             return False
         cancel = CancelEvent()
