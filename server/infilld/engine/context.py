@@ -282,14 +282,11 @@ class _Selector:
             return []
         directory = self.current.rpartition("/")[0]
         suffix = Path(self.current).suffix
-        here = self.index.abspath(self.current).parent
         siblings = [
             rel
-            for p in self.index.files()
-            if p.parent == here  # cheap test first: this runs over every indexed file
-            and (rel := self.index.relpath(p)) is not None
+            for rel in self.index.relpaths()  # strings: this runs over every indexed file
+            if rel.rpartition("/")[0] == directory
             and rel != self.current
-            and rel.rpartition("/")[0] == directory
             and Path(rel).suffix == suffix
         ][:_MAX_SIBLINGS]
         scored: list[tuple[float, str, int]] = []

@@ -189,7 +189,15 @@ _FAMILIES = {
 def language_family(path: PurePath | str) -> str:
     """The family of a file's language ("" without a grammar): languages whose code can call
     each other's definitions share one."""
-    language = language_for_path(path)
+    # Index paths are POSIX strings: no PurePath to build for them.
+    return _family_of_name(path.name if isinstance(path, PurePath) else path.rpartition("/")[2])
+
+
+@functools.lru_cache(maxsize=32768)
+def _family_of_name(name: str) -> str:
+    # Cached by file name: context selection asks for every path of a workspace (13,751 calls,
+    # two thirds of a near-code query's time, on a Python installation's tree).
+    language = language_for_path(name)
     if language is None:
         return ""
     return _FAMILIES.get(language.id, language.id)
