@@ -283,16 +283,7 @@ class CompletionEngine:
                 prompt.append(req.text[:head_end])
         else:
             prompt = self._layout(req, snippets)
-        backend = self.backend
-        future = backend.submit(lambda: backend.prefill(prompt, cancel, str(req.path)))
-        try:
-            evaluated = await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            cancel.set()
-            raise
-        finally:
-            if self._prefill_cancel is cancel:
-                self._prefill_cancel = None
+        evaluated = await self._run_prefill(prompt, cancel, str(req.path))
         if head_only and not cancel.is_set():
             # The whole head is in the cache now (not when a request cut the prefill short).
             self._window_lines[req.path] = (0, req.text.count("\n", 0, head_end))
@@ -300,6 +291,24 @@ class CompletionEngine:
         self.stats.prefill_tokens += evaluated
         log.debug("prefilled %s:%d: %d tokens", req.path.name, req.offset, evaluated)
         return evaluated
+
+    async def _run_prefill(
+        self, prompt: list[PromptPiece], cancel: CancelEvent, key: str, chunk_tokens: int = 0
+    ) -> int:
+        """Prefill `prompt` on the model's thread as background work that `cancel` (installed as
+        `_prefill_cancel`, which any request sets) stops; returns the tokens evaluated."""
+        backend = self.backend
+        future = backend.submit(
+            lambda: backend.prefill(prompt, cancel, key, chunk_tokens=chunk_tokens)
+        )
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
+        finally:
+            if self._prefill_cancel is cancel:
+                self._prefill_cancel = None
 
     def schedule_follow(self, req: CompletionRequest) -> None:
         """Let the repository block follow the cursor of `req` once the model has been idle for
@@ -352,19 +361,9 @@ class CompletionEngine:
         self._prefill_cancel = cancel  # any request cancels it, like a prefill
         # The new block invalidates the whole window after it: a cold window costs half as much.
         prompt = self._layout(req, snippets, cold=True)
-        backend = self.backend
         t0 = time.monotonic()
-        future = backend.submit(
-            lambda: backend.prefill(prompt, cancel, FOLLOW_CACHE_KEY, chunk_tokens=FOLLOW_CHUNK)
-        )
-        try:
-            evaluated = await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            cancel.set()
-            raise
-        finally:
-            if self._prefill_cancel is cancel:
-                self._prefill_cancel = None
+        evaluated = await self._run_prefill(prompt, cancel, FOLLOW_CACHE_KEY, FOLLOW_CHUNK)
+        backend = self.backend
         self.stats.follow_tokens += evaluated
         if cancel.is_set():
             # A request came: it uses the block in use, and schedules the next attempt when it
