@@ -115,6 +115,18 @@ function M.request(callback)
   return true
 end
 
+--- Tells the server where the cursor came to rest (`infilld/cursor`), so it prepares that spot
+--- while the user reads; the server ignores a cursor where its last edit or request left it.
+function M.report_cursor()
+  local buf = vim.api.nvim_get_current_buf()
+  local client = client_for(buf)
+  if not client then
+    return false
+  end
+  local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
+  return client:notify('infilld/cursor', { textDocument = params.textDocument, position = params.position })
+end
+
 --- Inserts the suggestion shown; returns false when there is none (so <Tab> falls through).
 function M.accept()
   local s = state.shown
@@ -152,6 +164,11 @@ function M.setup(opts)
 
   local group = vim.api.nvim_create_augroup('infilld', { clear = true })
   vim.api.nvim_create_autocmd({ 'InsertLeave', 'BufLeave' }, { group = group, callback = M.clear })
+  -- After 'updatetime' ms without a cursor move (CursorHold): a moment of reading.
+  vim.api.nvim_create_autocmd({ 'CursorHold', 'CursorHoldI' }, {
+    group = group,
+    callback = function() M.report_cursor() end,
+  })
   vim.api.nvim_create_autocmd('TextChangedI', {
     group = group,
     callback = function()

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import packageJson from '../package.json';
 import { vscodeConfigurationReader, writeSetting } from './configWriter';
+import { CursorReporter } from './cursorReporter';
 import { pickModel } from './modelPicker';
 import { ServerManager, type ErrorButton, type ServerConfig } from './server';
 import { needsRestart, readSettings, type ReadSettings, type SettingsSchema } from './settings';
@@ -87,6 +88,20 @@ export function activate(context: vscode.ExtensionContext): InfilldApi {
 
   let settings = currentSettings();
   reportProblems(settings.problems);
+
+  // Where the cursor comes to rest, so the server can prepare that spot while the user reads.
+  const cursor = new CursorReporter((params) => manager.notifyCursor(params));
+  context.subscriptions.push(
+    cursor,
+    vscode.window.onDidChangeTextEditorSelection((event) => {
+      const active = event.selections[0];
+      const uri = event.textEditor.document.uri;
+      if (active !== undefined) {
+        const single = event.selections.length === 1 && active.isEmpty;
+        cursor.onSelection(uri.toString(), uri.scheme, active.active.line, active.active.character, single);
+      }
+    }),
+  );
 
   const startOrStop = async (): Promise<void> => {
     if (settings.client.enable) {

@@ -26,6 +26,7 @@ import {
   type WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
 import { findServerBinary, type BinaryLookup } from './binary';
+import { CURSOR_NOTIFICATION, type CursorParams } from './cursorReporter';
 import { levelOf, LineTail, type LogLevel } from './logLines';
 import { RestartPolicy } from './restartPolicy';
 import type { ClientSettings, JsonObject } from './settings';
@@ -329,6 +330,16 @@ export class ServerManager implements vscode.Disposable {
       }
       report?.(value);
     });
+  }
+
+  /** Send `infilld/cursor` while the server runs (dropped otherwise: it is only a hint). */
+  notifyCursor(params: CursorParams): void {
+    const client = this.client;
+    if (client !== undefined && client.isRunning()) {
+      client.sendNotification(CURSOR_NOTIFICATION, params).catch((error: unknown) => {
+        this.log.debug(`could not send ${CURSOR_NOTIFICATION}: ${String(error)}`);
+      });
+    }
   }
 
   /** Push changed server settings without restarting. */

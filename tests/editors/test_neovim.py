@@ -160,6 +160,17 @@ local ok, err = pcall(function()
   out.request_sent = infilld.request(function(its) got = its end)
   vim.wait(10000, function() return got ~= nil end, 20)
   out.request_items = got and #got or -1
+
+  -- A cursor at rest elsewhere (what CursorHold sends) is prefilled by the server.
+  local function prefills()
+    local r = client:request_sync('infilld/stats', { recent = 0 }, 5000, 0)
+    return r and r.result and r.result.prefills or -1
+  end
+  local before = prefills()
+  vim.cmd('stopinsert')
+  vim.api.nvim_win_set_cursor(0, { 3, 0 })
+  out.cursor_sent = infilld.report_cursor()
+  out.cursor_prefilled = vim.wait(5000, function() return prefills() > before end, 100)
   vim.lsp.stop_client(client.id)
   vim.wait(5000, function() return client:is_stopped() end, 50)
   out.stopped = client:is_stopped()
@@ -208,4 +219,5 @@ def test_neovim_actions_and_inline_completion(tmp_path: Path) -> None:
     assert result["inline_count"] >= 1
     assert result["completed_line"] == "        result = add(result, item)"
     assert result["request_sent"] is True and result["request_items"] >= 1
+    assert result["cursor_sent"] is True and result["cursor_prefilled"] is True, result
     assert result["stopped"]

@@ -166,6 +166,45 @@ async def test_notifications_leave_nothing_behind(lsp_server: LspFactory) -> Non
         assert stats["pendingRequests"] == 0
 
 
+async def test_a_cursor_at_rest_is_prefilled_and_bad_cursor_reports_are_ignored(
+    lsp_server: LspFactory,
+) -> None:
+    # `infilld/cursor`: the editor says where the cursor came to rest without an edit; the
+    # server prefills there. Where a request already left it, nothing more is done.
+    async with lsp_server(*FAKE) as client:
+        open_doc(client, URI, ADD)
+        assert await inline(client, URI, AT_RETURN_A) == [" + b"]
+
+        async def prefills() -> int:
+            raw = await client.protocol.send_request_async("infilld/stats", {"recent": 0})
+            stats = raw._asdict() if hasattr(raw, "_asdict") else raw
+            return int(stats["prefills"])
+
+        before = await prefills()
+
+        def cursor(params: object) -> None:
+            client.protocol.notify("infilld/cursor", params)
+
+        cursor({"textDocument": {"uri": URI}, "position": {"line": 5, "character": 12}})
+        await asyncio.sleep(0.6)
+        assert await prefills() == before  # where the request left it
+        for bad in (
+            {"textDocument": {"uri": URI}},
+            {"textDocument": {"uri": 7}, "position": {"line": 0, "character": 0}},
+            {"textDocument": {"uri": "file:///never/opened.py"},
+             "position": {"line": 0, "character": 0}},
+            {"textDocument": {"uri": URI}, "position": {"line": 99, "character": -4}},
+        ):  # fmt: skip
+            cursor(bad)
+        cursor({"textDocument": {"uri": URI}, "position": {"line": 1, "character": 4}})
+        for _ in range(50):
+            if await prefills() > before:
+                break
+            await asyncio.sleep(0.1)
+        assert await prefills() > before
+        assert await inline(client, URI, AT_RETURN_A) == [" + b"]  # still serving
+
+
 # -- cancellation ---------------------------------------------------------------------------------
 
 LONG = "    total = " + " + ".join(f"part_{i}" for i in range(60))  # ~240 tokens: 48 s at 200 ms

@@ -276,6 +276,7 @@ export const window = {
   tabGroups: { all: [], onDidChangeTabs: noEvent, onDidChangeTabGroups: noEvent },
   onDidChangeActiveTextEditor: noEvent,
   onDidChangeVisibleTextEditors: noEvent,
+  onDidChangeTextEditorSelection: noEvent,
   showTextDocument: () => Promise.resolve(undefined),
 };
 

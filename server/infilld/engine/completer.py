@@ -221,6 +221,15 @@ class CompletionEngine:
             spec[1].cancel()
         self.schedule_prefill(req, 0.0, head_only=cursor is None)
 
+    def note_cursor(self, req: CompletionRequest) -> None:
+        """The cursor came to rest at `req.offset` without an edit (the editor's `infilld/cursor`):
+        prefill the prompt there, in the cursor region's repository block, before the user types.
+        A cursor where the last edit or request left it is ignored: that work is done or armed."""
+        if self._cursors.get(req.path) == req.offset:
+            return
+        self._cursors[req.path] = req.offset
+        self.schedule_prefill(req, self.pause_prefill_s)
+
     def schedule_prefill(
         self, req: CompletionRequest, delay_s: float, *, head_only: bool = False
     ) -> None:

@@ -1,8 +1,13 @@
-"""didOpen / didChange -> the engine's background work, and the `infilld/stats` request.
+"""didOpen / didChange / `infilld/cursor` -> the engine's background work, and `infilld/stats`.
 
 pygls applies the edit to its workspace first and then calls these handlers, so the document text
 here is already current. The handlers only note the event (cheap, on the event loop): the engine
 feeds its typing-rhythm debounce, detects an accepted suggestion, and arms a background prefill.
+
+`infilld/cursor` (a notification: `{"textDocument": {"uri"}, "position"}`) is infilld's own: the
+editor reports where the cursor came to rest without an edit (a click, a jump to a definition),
+so the server can prefill there, and move the repository block there, while the user reads. The
+VS Code extension and the Neovim config send it; other clients simply do not.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 STATS_REQUEST = "infilld/stats"
+CURSOR_NOTIFICATION = "infilld/cursor"
 
 
 def _request(ls: InfilldServer, uri: str, offset: int | None) -> CompletionRequest | None:
@@ -83,6 +89,29 @@ def register(server: InfilldServer) -> None:
         req = _request(ls, uri, cursor)
         if req is not None:
             ls.engine.note_edit(req)
+
+    @server.feature(CURSOR_NOTIFICATION)
+    def on_cursor(ls: InfilldServer, params: Any) -> None:
+        if ls.engine is None or not ls.settings.completion.enable:
+            return
+        uri = _param(_param(params, "textDocument"), "uri")
+        position = _param(params, "position")
+        line, character = _param(position, "line"), _param(position, "character")
+        if not isinstance(uri, str) or not isinstance(line, int) or not isinstance(character, int):
+            log.warning("ignoring %s with unexpected params: %r", CURSOR_NOTIFICATION, params)
+            return
+        doc = ls.workspace.text_documents.get(uri)
+        if doc is None:
+            return  # not a document the editor synchronises with the server (an output pane)
+        encoding = ls.workspace.position_encoding or "utf-16"
+        offset = offset_at(
+            doc.source, types.Position(line=max(0, line), character=max(0, character)), encoding
+        )
+        req = _request(ls, uri, offset)
+        if req is not None:
+            if ls.repo is not None:
+                ls.repo.note_view(req.path, req.text, req.offset)
+            ls.engine.note_cursor(req)
 
     @server.feature(STATS_REQUEST)
     def on_stats(ls: InfilldServer, params: Any) -> dict[str, Any]:
