@@ -380,11 +380,15 @@ class CompletionEngine:
             # same region goes on from there.
             self.stats.follows_interrupted += 1
             return False
+        # Adopt first: a request between the two then already uses the new block, which the
+        # live cache holds, and the backend files the cache under the file's key itself. In the
+        # other order such a request would ask for the old block just after the backend dropped
+        # the file's saved state, and evaluate the whole prompt.
+        follower.adopt(req.path, snippets)
+        self.stats.follows += 1
         await asyncio.wrap_future(
             backend.submit(lambda: backend.hand_over_cache(FOLLOW_CACHE_KEY, str(req.path)))
         )
-        follower.adopt(req.path, snippets)
-        self.stats.follows += 1
         log.debug(
             "%s: the repository block follows the cursor to line %d (%d tokens in %.0f ms)",
             req.path.name, req.text.count("\n", 0, req.offset), evaluated,
