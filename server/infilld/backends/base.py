@@ -111,18 +111,13 @@ class Backend(Protocol):
         ...
 
     def prefill(
-        self,
-        prompt: Prompt,
-        cancel: threading.Event | None = None,
-        cache_key: str | None = None,
-        *,
-        chunk_tokens: int = 0,
+        self, prompt: Prompt, cancel: threading.Event | None = None, cache_key: str | None = None
     ) -> int:
         """Evaluate `prompt` into the KV cache without generating; returns tokens evaluated.
 
         Background work: it stops once `cancel` is set, keeping the chunks it has evaluated (the
-        next prompt with the same prefix reuses them); a chunk cut short is lost. `chunk_tokens`:
-        the chunk size (0: the backend's default, sized for speed).
+        next prompt with the same prefix reuses them); a chunk cut short is lost, so chunks are
+        small.
         """
         ...
 

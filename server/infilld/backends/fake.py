@@ -88,15 +88,10 @@ class FakeBackend:
         return len(_TOKEN_RE.findall(text))
 
     def prefill(
-        self,
-        prompt: Prompt,
-        cancel: threading.Event | None = None,
-        cache_key: str | None = None,
-        *,
-        chunk_tokens: int = 0,
+        self, prompt: Prompt, cancel: threading.Event | None = None, cache_key: str | None = None
     ) -> int:
         self.prefills += 1
-        return self._evaluate(_tokens(prompt), cancel, cache_key, chunk_tokens or PREFILL_CHUNK)
+        return self._evaluate(_tokens(prompt), cancel, cache_key)
 
     def hand_over_cache(self, from_key: str, to_key: str) -> None:
         if self._key == from_key:
@@ -104,11 +99,7 @@ class FakeBackend:
             self.states.drop(to_key)
 
     def _evaluate(
-        self,
-        tokens: list[str],
-        cancel: threading.Event | None,
-        cache_key: str | None,
-        chunk: int = PREFILL_CHUNK,
+        self, tokens: list[str], cancel: threading.Event | None, cache_key: str | None
     ) -> int:
         """Bring the emulated KV cache to `tokens`; returns the tokens evaluated."""
         found = self.states.switch(
@@ -126,7 +117,7 @@ class FakeBackend:
                 break
             if self.prefill_chunk_delay:
                 time.sleep(self.prefill_chunk_delay)
-            done = min(len(tokens), done + chunk)
+            done = min(len(tokens), done + PREFILL_CHUNK)
             self._cache = tokens[:done]
         return done - common
 

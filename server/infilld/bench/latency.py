@@ -38,6 +38,7 @@ from infilld.bench.session_script import (
     make_script,
     percentile,
 )
+from infilld.lsp.documents import CURSOR_NOTIFICATION
 from infilld.memory import proc_memory_mb
 
 DEFAULT_FILES = ("engine/postprocess.py", "engine/prompt.py", "lsp/completion.py")
@@ -45,6 +46,10 @@ ACCEPT_PROBABILITY = 0.7
 # Between opening a file and the first keystroke: a developer looks at a file they just opened
 # before typing in it. Both systems get the same idle time; infilld uses it to prefill.
 OPEN_THINK_S = 2.0
+# Within it, the user clicks the line to edit after CLICK_AFTER_S, and the VS Code extension
+# reports the cursor once it has rested CURSOR_REST_S (editor-client/src/cursorReporter.ts).
+CLICK_AFTER_S = 1.0
+CURSOR_REST_S = 0.4
 RSS_SAMPLE_S = 30.0  # --minutes: how often the server's resident size is sampled
 # --minutes under PYTHONTRACEMALLOC: the allocation snapshot the end-of-run growth is measured
 # against is taken this far in (after start-up and the first files' caches have filled).
@@ -144,6 +149,20 @@ class _Lsp:
     def cancel(self, msg_id: int) -> None:
         self.session.client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
 
+    def cursor(self, rel: str, offset: int) -> None:
+        """`infilld/cursor`, as the VS Code extension sends it for a cursor at rest."""
+        from infilld.lsp.convert import position_at
+
+        uri = self.session.uri(rel)
+        pos = position_at(self.session.texts[uri], offset)
+        self.session.client.protocol.notify(
+            CURSOR_NOTIFICATION,
+            {
+                "textDocument": {"uri": uri},
+                "position": {"line": pos.line, "character": pos.character},
+            },
+        )
+
 
 def _text_of(result: Any) -> str | None:
     items = result.items if isinstance(result, types.InlineCompletionList) else (result or [])
@@ -192,9 +211,12 @@ async def run_infilld(
             if first:
                 session.open(visit.file, (root / visit.file).read_text(encoding="utf-8"))
                 opened.add(visit.file)
-                await asyncio.sleep(OPEN_THINK_S)
+                await asyncio.sleep(CLICK_AFTER_S + CURSOR_REST_S)
             text = session.texts[session.uri(visit.file)]
             start = line_offset(text, visit.line) + visit.indent
+            if first:
+                lsp.cursor(visit.file, start)
+                await asyncio.sleep(OPEN_THINK_S - CLICK_AFTER_S - CURSOR_REST_S)
             end = text.index("\n", start) if "\n" in text[start:] else len(text)
             cursor = session.replace(visit.file, start, end, "")
             if read_s:

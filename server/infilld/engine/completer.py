@@ -70,10 +70,6 @@ FOLLOW_CACHE_KEY = "\x00follow"
 # the pauses within a burst of typing (0.3-0.8 s in the latency benchmark's sessions), which would
 # interrupt the prefill at once; each interruption costs the request a copy of the file's state.
 FOLLOW_DELAY_S = 1.0
-# Its prefill runs in short chunks: it is cut short by the next keystroke far more often than a
-# prefill of a newly opened file, and the chunk under way when that happens is lost (64 tokens
-# evaluate at 255 tokens/s here, against 298 for 256; backends/llama.py).
-FOLLOW_CHUNK = 64
 
 
 class ContextFollower(Protocol):
@@ -153,6 +149,7 @@ class CompletionEngine:
         self._last_request_at = 0.0
         self._last_edit_at = 0.0
         self._requests_begun = 0
+        self._requested: set[Path] = set()  # files with a request since they were opened
         # The running speculative prefetch: (path, text before, text after) and its task.
         self._speculative: tuple[tuple[Path, str, str], asyncio.Task[Suggestion | None]] | None = (
             None
@@ -186,6 +183,7 @@ class CompletionEngine:
         self._served.pop(path, None)
         self._cursors.pop(path, None)
         self._window_lines.pop(path, None)
+        self._requested.discard(path)
 
     # -- background work -----------------------------------------------------------------------
     def note_edit(self, req: CompletionRequest) -> None:
@@ -259,10 +257,13 @@ class CompletionEngine:
         if self._active is not None:
             return 0  # a real request is running: it is doing this work already
         # A pause in a new region: prefill with the region's block rather than evaluate the window
-        # after the old block only to evaluate it again when the block follows.
+        # after the old block only to evaluate it again when the block follows. Not before the
+        # file's first request: the block chosen when it opened may still be in its prefill, and
+        # a second block would only compete with it for the CPU before that request.
         if (
             not head_only
             and self.follower is not None
+            and req.path in self._requested
             and await self._follow(req, time.monotonic(), preempt=True) is not None
         ):
             return 0  # the follow's tokens are counted as followTokens
@@ -301,15 +302,11 @@ class CompletionEngine:
         log.debug("prefilled %s:%d: %d tokens", req.path.name, req.offset, evaluated)
         return evaluated
 
-    async def _run_prefill(
-        self, prompt: list[PromptPiece], cancel: CancelEvent, key: str, chunk_tokens: int = 0
-    ) -> int:
+    async def _run_prefill(self, prompt: list[PromptPiece], cancel: CancelEvent, key: str) -> int:
         """Prefill `prompt` on the model's thread as background work that `cancel` (installed as
         `_prefill_cancel`, which any request sets) stops; returns the tokens evaluated."""
         backend = self.backend
-        future = backend.submit(
-            lambda: backend.prefill(prompt, cancel, key, chunk_tokens=chunk_tokens)
-        )
+        future = backend.submit(lambda: backend.prefill(prompt, cancel, key))
         try:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -371,7 +368,7 @@ class CompletionEngine:
         # The new block invalidates the whole window after it: a cold window costs half as much.
         prompt = self._layout(req, snippets, cold=True)
         t0 = time.monotonic()
-        evaluated = await self._run_prefill(prompt, cancel, FOLLOW_CACHE_KEY, FOLLOW_CHUNK)
+        evaluated = await self._run_prefill(prompt, cancel, FOLLOW_CACHE_KEY)
         backend = self.backend
         self.stats.follow_tokens += evaluated
         if cancel.is_set():
@@ -460,6 +457,7 @@ class CompletionEngine:
         if not speculative:
             self._last_request_at = start
             self._cursors[req.path] = req.offset
+            self._requested.add(req.path)
             if self._prefill_cancel is not None:
                 self._prefill_cancel.set()  # a real request never waits for background prefill
             spec = self._speculative
