@@ -89,16 +89,23 @@ export function activate(context: vscode.ExtensionContext): InfilldApi {
   let settings = currentSettings();
   reportProblems(settings.problems);
 
-  // Where the cursor comes to rest, so the server can prepare that spot while the user reads.
+  // Where the cursor comes to rest, so the server can prepare that spot while the user reads:
+  // after a move, and in an editor that just became active (opening a file moves no selection).
   const cursor = new CursorReporter((params) => manager.notifyCursor(params));
+  const report = (editor: vscode.TextEditor, selections: readonly vscode.Selection[]): void => {
+    const active = selections[0];
+    const uri = editor.document.uri;
+    if (active !== undefined) {
+      const single = selections.length === 1 && active.isEmpty;
+      cursor.onSelection(uri.toString(), uri.scheme, active.active.line, active.active.character, single);
+    }
+  };
   context.subscriptions.push(
     cursor,
-    vscode.window.onDidChangeTextEditorSelection((event) => {
-      const active = event.selections[0];
-      const uri = event.textEditor.document.uri;
-      if (active !== undefined) {
-        const single = event.selections.length === 1 && active.isEmpty;
-        cursor.onSelection(uri.toString(), uri.scheme, active.active.line, active.active.character, single);
+    vscode.window.onDidChangeTextEditorSelection((event) => report(event.textEditor, event.selections)),
+    vscode.window.onDidChangeActiveTextEditor((editor) => {
+      if (editor !== undefined) {
+        report(editor, editor.selections);
       }
     }),
   );
