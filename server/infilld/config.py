@@ -68,9 +68,9 @@ class CompletionSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=T
     multiline_ms: Annotated[
         int,
         _doc(
-            "A multi-line suggestion stops at the first line end after generating this long "
-            "(its first line is always finished); accepting it prefetches what follows. "
-            "0: no limit.",
+            "A multi-line suggestion stops at the first line end this long after the prompt reached"
+            " the model, its evaluation included (its first line is always finished); accepting"
+            " it prefetches what follows. 0: no limit.",
             ge=0,
         ),
     ] = 800

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,8 @@ def test_a_multiline_suggestion_stops_at_a_line_end_after_its_time() -> None:
     assert not patient("y = x + 1\n    ")
     assert hasty("y = x + 1\n    ")  # a line ended after the time: stop
     assert not _stopper(ctx, 0.0)("y = x + 1\n    ")  # 0: no limit
+    # The prompt took the time (a cold window): the first line is all there is time for.
+    cold = _stopper(ctx, 0.8, since=time.monotonic() - 1.5)
+    assert not cold("y = x + 1")
+    assert cold("y = x + 1\n    ")
+    assert not _stopper(ctx, 0.8, since=time.monotonic())("y = x + 1\n    ")

@@ -514,7 +514,7 @@ class CompletionEngine:
             heal=True,
             deadline=start + cfg.timeout_ms / 1000,
             cancel=cancel,
-            should_stop=_stopper(ctx, cfg.multiline_ms / 1000),
+            should_stop=_stopper(ctx, cfg.multiline_ms / 1000, since=time.monotonic()),
             cache_key=str(req.path),
         )
         try:
@@ -609,22 +609,26 @@ PREFILL_RETRY_S = 0.05  # a prefill waiting for the model to be free checks agai
 MAX_SYNTAX_CHARS = 300_000  # bigger buffers skip the syntax check (a parse per request)
 
 
-def _stopper(ctx: CursorContext, multiline_s: float) -> Callable[[str], bool]:
-    """Stop when the suggestion is complete, or, for a multi-line one, at the first line end after
-    `multiline_s` of generation: a few lines now beat eight lines seconds later on a CPU."""
-    first_token_at: float | None = None
+def _stopper(
+    ctx: CursorContext, multiline_s: float, since: float | None = None
+) -> Callable[[str], bool]:
+    """Stop when the suggestion is complete, or, for a multi-line one, at the first line end
+    `multiline_s` after `since` (the prompt reached the model; default: the first token): a few
+    lines now beat eight lines seconds later on a CPU. Counting the prompt's evaluation means a
+    pause that had to evaluate a cold window (over a second) shows its first line at once."""
+    started: float | None = since
 
     def should_stop(text: str) -> bool:
-        nonlocal first_token_at
+        nonlocal started
         if is_complete(text, ctx):
             return True
         now = time.monotonic()
-        if first_token_at is None:
-            first_token_at = now
+        if started is None:
+            started = now
         return (
             ctx.multiline
             and multiline_s > 0
-            and now - first_token_at >= multiline_s
+            and now - started >= multiline_s
             and "\n" in text.lstrip()  # a finished line, and
             and not text[text.rfind("\n") + 1 :].strip()  # only indentation after it
         )
