@@ -384,3 +384,22 @@ async def test_a_pause_in_a_new_region_prefills_with_the_regions_block(
     assert engine.stats.follows == 1
     assert backend.prefills - before == 1  # the follow's prefill only
     assert follower.in_use[PATH][0].text.startswith("# code like line 40")
+
+
+async def test_a_cursor_at_rest_prefills_there_and_moves_the_block(
+    backend: RecordingBackend,
+) -> None:
+    follower = RegionFollower()
+    engine = _engine(backend, follower)
+    before = backend.prefills
+    engine.note_cursor(request(LINES, LINES.index("value_3 ")))  # before the file's first request
+    await engine.drain()
+    assert backend.prefills - before == 1 and engine.stats.follows == 0  # a plain prefill
+    await engine.complete(_at(5))
+    engine.note_cursor(_at(5))  # where the request left it: nothing to do
+    await engine.drain()
+    assert engine.stats.follows == 0 and backend.prefills - before == 1
+    engine.note_cursor(request(LINES, LINES.index("value_45 ")))  # a click far below
+    await engine.drain()
+    assert engine.stats.follows == 1
+    assert follower.in_use[PATH][0].text.startswith("# code like line 40")
