@@ -145,7 +145,6 @@ class CompletionEngine:
         self._window_lines: dict[Path, tuple[int, int]] = {}
         self._prefill_cancel: threading.Event | None = None
         self._prefill_timer: asyncio.TimerHandle | None = None
-        self._follow_timer: asyncio.TimerHandle | None = None
         self._last_request_at = 0.0
         self._last_edit_at = 0.0
         self._requests_begun = 0
@@ -200,8 +199,7 @@ class CompletionEngine:
             if self.prefetch_enabled:
                 self._spawn(self._prefetch(req))
                 return
-        self.schedule_prefill(req, self.pause_prefill_s)
-        self.schedule_follow(req)
+        self.schedule_prefill(req, self.pause_prefill_s)  # in a new region, it is the follow
 
     def note_open(self, req: CompletionRequest) -> None:
         """A file was opened: prefill its prompt at the last known cursor, or the prompt's head
@@ -209,9 +207,6 @@ class CompletionEngine:
         cursor = self._cursors.get(req.path)
         if cursor is not None:
             req = msgspec.structs.replace(req, offset=min(cursor, len(req.text)))
-        if self._follow_timer is not None:
-            self._follow_timer.cancel()  # the user left the file whose block was to follow
-            self._follow_timer = None
         spec = self._speculative
         if spec is not None and spec[0][0] != req.path and not spec[1].done():
             # A prefetch for the file the user just left would hold the model while this file's
@@ -229,9 +224,15 @@ class CompletionEngine:
         self.schedule_prefill(req, self.pause_prefill_s)
 
     def schedule_prefill(
-        self, req: CompletionRequest, delay_s: float, *, head_only: bool = False
+        self,
+        req: CompletionRequest,
+        delay_s: float,
+        *,
+        head_only: bool = False,
+        follow_only: bool = False,
     ) -> None:
-        """Prefill after `delay_s` unless a newer edit or any request comes first."""
+        """Prefill after `delay_s` unless a newer edit or any request comes first. There is one
+        such timer: a newer schedule (an edit, a file opened) replaces the one armed before."""
         if self._prefill_timer is not None:
             self._prefill_timer.cancel()
         armed = time.monotonic()
@@ -245,28 +246,30 @@ class CompletionEngine:
                 # dropping the prefill, which the first request in an opened file depends on.
                 self._prefill_timer = loop.call_later(PREFILL_RETRY_S, fire)
                 return
-            self._spawn(self.prefill(req, head_only=head_only))
+            self._spawn(self.prefill(req, head_only=head_only, follow_only=follow_only))
 
         loop = asyncio.get_running_loop()
 
         self._prefill_timer = loop.call_later(delay_s, fire)
 
-    async def prefill(self, req: CompletionRequest, *, head_only: bool = False) -> int:
+    async def prefill(
+        self, req: CompletionRequest, *, head_only: bool = False, follow_only: bool = False
+    ) -> int:
         """Evaluate the prompt for `req` into the KV cache without generating; any real request
-        cancels it between chunks. Returns the tokens evaluated."""
+        cancels it between chunks. Returns the tokens evaluated. `follow_only`: only let the
+        repository block follow the cursor (schedule_follow), nothing when it stays."""
         if self._active is not None:
             return 0  # a real request is running: it is doing this work already
         # A pause in a new region: prefill with the region's block rather than evaluate the window
         # after the old block only to evaluate it again when the block follows. Not before the
         # file's first request: the block chosen when it opened may still be in its prefill, and
         # a second block would only compete with it for the CPU before that request.
-        if (
-            not head_only
-            and self.follower is not None
-            and req.path in self._requested
-            and await self._follow(req, time.monotonic(), preempt=True) is not None
+        if follow_only or (
+            not head_only and self.follower is not None and req.path in self._requested
         ):
-            return 0  # the follow's tokens are counted as followTokens
+            moved = await self._follow(req, time.monotonic(), preempt=not follow_only)
+            if follow_only or moved is not None:
+                return 0  # the follow's tokens are counted as followTokens
         if self._prefill_cancel is not None:
             self._prefill_cancel.set()
         cancel = CancelEvent()
@@ -319,23 +322,8 @@ class CompletionEngine:
     def schedule_follow(self, req: CompletionRequest) -> None:
         """Let the repository block follow the cursor of `req` once the model has been idle for
         FOLLOW_DELAY_S, unless a newer request or edit comes first (it schedules its own)."""
-        if self.follower is None or self.context_provider is None:
-            return
-        if self._follow_timer is not None:
-            self._follow_timer.cancel()
-        armed = time.monotonic()
-        loop = asyncio.get_running_loop()
-
-        def fire() -> None:
-            self._follow_timer = None
-            if max(self._last_request_at, self._last_edit_at) > armed:
-                return
-            if self._active is not None or self._prefill_cancel is not None:
-                self._follow_timer = loop.call_later(FOLLOW_DELAY_S, fire)  # the model is busy
-                return
-            self._spawn(self._follow(req, armed))
-
-        self._follow_timer = loop.call_later(FOLLOW_DELAY_S, fire)
+        if self.follower is not None and self.context_provider is not None:
+            self.schedule_prefill(req, FOLLOW_DELAY_S, follow_only=True)
 
     async def _follow(
         self, req: CompletionRequest, armed: float, *, preempt: bool = False
@@ -418,7 +406,7 @@ class CompletionEngine:
 
     async def drain(self) -> None:
         """Wait for scheduled and running background work (tests, benchmarks)."""
-        while self._prefill_timer is not None or self._follow_timer is not None or self.background:
+        while self._prefill_timer is not None or self.background:
             if self.background:
                 await asyncio.gather(*list(self.background), return_exceptions=True)
             else:
