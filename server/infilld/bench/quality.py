@@ -8,9 +8,9 @@ completion engine on every task once per context mode, all at the same token bud
   ring     a llama.vscode-like ring of 64-line chunks from recently opened files (bench/ring.py)
   infilld  engine/context.select_context over the workspace index (given the same recent chunks
            as "recently viewed regions", so both modes know the same editor session)
-  infilld-open  the block the server uses: selected once per file, as when the file is opened
-           (the cursor unknown, so at the end of the buffer), and reused for all its tasks
-           (engine/repo_context.py keeps one block per file)
+  infilld-open  the block the server uses until it follows the cursor: selected once per file,
+           as when the file is opened (the cursor unknown, so at the end of the buffer), and
+           reused for all its tasks
   similar  Continue/Tabby-like retrieval: 20-line windows of the whole repository most like the
            10 lines before the cursor (bench/similar.py)
   oracle   the definitions of the names in the answer, task symbol first (engine/context
@@ -175,7 +175,7 @@ def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProv
             index, path, text, offset, budget_tokens=budget, count_tokens=count_tokens,
             recent=recent, near_code=session.near_code,
         )  # fmt: skip
-        snippets = [Snippet(path=s.path, text=s.text) for s in found]
+        snippets = list(found)  # select_context's snippets are the prompt's Snippet type
         if mode == "infilld-open":
             per_file[rel] = snippets
         return record(snippets, count_tokens)
@@ -196,7 +196,7 @@ def make_provider(mode: str, session: _Session, spent: list[int]) -> ContextProv
         found = definition_context(
             index, path, text, names, budget_tokens=budget, count_tokens=count_tokens
         )
-        return record([Snippet(path=s.path, text=s.text) for s in found], count_tokens)
+        return record(list(found), count_tokens)
 
     if mode == "ring":
         return ring

@@ -144,7 +144,7 @@ class RepoContext:
             cached = self._blocks.get(path)
         if cached is not None and cached.disk_generation == disk and cached.imports == imports:
             return cached.snippets
-        block = self._select(index, path, text, offset, budget_tokens, count_tokens)
+        block = self._select(index, path, text, offset, budget_tokens, count_tokens, imports, disk)
         with self._lock:
             self._blocks[path] = block
             self._blocks.move_to_end(path)
@@ -182,7 +182,8 @@ class RepoContext:
         ):
             return offered.snippets
         index.update_buffer(path, text)
-        block = self._select(index, path, text, offset, budget_tokens, count_tokens)
+        imports = tuple(index.imports_of(path))
+        block = self._select(index, path, text, offset, budget_tokens, count_tokens, imports, disk)
         with self._lock:
             if block.snippets == cached.snippets:
                 # The new region wants the same block: it now covers this region too.
@@ -212,9 +213,11 @@ class RepoContext:
         offset: int,
         budget_tokens: int,
         count_tokens: Callable[[str], int],
+        imports: tuple[Path, ...],
+        disk: int,
     ) -> _Cached:
-        imports = tuple(index.imports_of(path))
-        disk = index.disk_generation
+        """The block for a cursor at `offset`, stamped with the imports and disk generation the
+        caller read before selecting (a later change then makes it stale, never the reverse)."""
         with self._lock:
             recent = [(p, t) for p, t in self._recent.items() if p != path]
         snippets = tuple(
