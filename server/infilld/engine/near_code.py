@@ -85,15 +85,14 @@ class _NearCode:
         self._lock = threading.Lock()
 
     def postings(self, rel: str) -> _Postings | None:
-        path = self.index.abspath(rel)
-        fingerprint = self.index.fingerprint(path)
+        fingerprint = self.index.fingerprint(rel)
         if fingerprint is None:
             return None
         with self._lock:
             cached = self._postings.get(rel)
         if cached is not None and cached.fingerprint == fingerprint:
             return cached
-        text = self.index.read_text(path)
+        text = self.index.read_text(self.index.abspath(rel))
         if text is None or len(text) > MAX_FILE_BYTES:
             made = _Postings(fingerprint, (), {})
         else:

@@ -539,25 +539,15 @@ class WorkspaceIndex:
             entry = self._effective(rel)
             return list(entry.symbols) if entry is not None else []
 
-    def _open_buffer(self, path: Path) -> tuple[str, _Buffer | None] | None:
-        """`path` relative to the root and the editor's buffer of it (None when not open); None
-        for a path outside the workspace."""
-        rel = self.relpath(path)
-        if rel is None:
-            return None
+    def fingerprint(self, rel: str) -> str | None:
+        """The content hash of what read_text returns for `rel` (a path relative to the root, as
+        relpaths() gives it: callers scan hundreds per query, so no path is converted): the open
+        buffer's, else the file's on disk; None for a file the index does not hold. No file is
+        read."""
         with self._lock:
-            return rel, self._buffers.get(rel)
-
-    def fingerprint(self, path: Path) -> str | None:
-        """The content hash of what read_text returns for `path` (the open buffer's, else the
-        file's on disk); None for a file the index does not hold. Cheap: no file is read."""
-        found = self._open_buffer(path)
-        if found is None:
-            return None
-        rel, buffer = found
-        if buffer is not None:
-            return buffer.content_hash
-        with self._lock:
+            buffer = self._buffers.get(rel)
+            if buffer is not None:
+                return buffer.content_hash
             entry = self._disk.get(rel)
         return entry.content_hash if entry is not None else None
 
@@ -620,12 +610,13 @@ class WorkspaceIndex:
 
     def read_text(self, path: Path) -> str | None:
         """The buffer text if the editor has the file open, else the file on disk."""
-        found = self._open_buffer(path)
-        if found is None:
+        rel = self.relpath(path)
+        if rel is None:
             return None
-        rel, buffer = found
-        if buffer is not None:
-            return buffer.text
+        with self._lock:
+            buffer = self._buffers.get(rel)
+            if buffer is not None:
+                return buffer.text
         try:
             with open(self.root / rel, "rb") as fh:
                 data = fh.read(self.max_file_bytes + 1)
