@@ -43,12 +43,15 @@ export class CursorReporter {
   /** A selection change: `empty` is false for a range selection or several cursors (not reported). */
   onSelection(uri: string, scheme: string, line: number, character: number, empty: boolean): void {
     this.cancel();
+    const key = `${uri}:${line}:${character}`;
+    if (key !== this.last) {
+      this.last = ''; // the cursor left the spot last reported: coming back is news again
+    }
     if (!empty || !SYNCED_SCHEMES.has(scheme)) {
       return;
     }
     this.pending = this.timers.set(() => {
       this.pending = undefined;
-      const key = `${uri}:${line}:${character}`;
       if (key !== this.last) {
         this.last = key;
         this.send({ textDocument: { uri }, position: { line, character } });

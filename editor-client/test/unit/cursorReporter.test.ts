@@ -54,9 +54,13 @@ describe('CursorReporter', () => {
     reporter.onSelection('output:///log', 'output', 1, 0, true); // not synchronised with the server
     timers.advance(400);
     assert.equal(sent.length, 1);
+    // Back to the reported spot after the cursor was elsewhere: reported again.
+    reporter.onSelection('file:///a.py', 'file', 40, 4, true);
+    timers.advance(400);
+    assert.equal(sent.length, 2);
     reporter.onSelection('untitled:Untitled-1', 'untitled', 2, 1, true);
     reporter.dispose();
     timers.advance(400);
-    assert.equal(sent.length, 1);
+    assert.equal(sent.length, 2);
   });
 });
