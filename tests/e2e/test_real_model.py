@@ -23,8 +23,13 @@ from pygls.exceptions import JsonRpcException
 from infilld.backends.base import GenerationRequest, StopReason
 from infilld.backends.llama import LlamaBackend
 from infilld.config import Settings, load_settings
-from infilld.engine.completer import FOLLOW_DELAY_S, CompletionEngine, CompletionRequest
-from infilld.engine.prompt import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX
+from infilld.engine.completer import (
+    FOLLOW_CACHE_KEY,
+    FOLLOW_DELAY_S,
+    CompletionEngine,
+    CompletionRequest,
+)
+from infilld.engine.prompt import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX, layout_repo_head
 from infilld.engine.repo_context import RepoContext
 from infilld.models.fetch import ensure_model
 
@@ -101,11 +106,12 @@ def test_cached_runs_moved_down_need_no_evaluation_and_keep_answers_right(
 
 
 async def test_the_repository_block_follows_the_cursor_without_costing_a_request(
-    llama: LlamaBackend, tmp_path: Path
+    llama: LlamaBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Two regions of a file that look like two other files: a request in the second region is
     # answered with the block in use, the block follows once the model is idle, and neither a
-    # request that interrupts that prefill nor one after it evaluates the prompt again.
+    # request that interrupts that prefill nor one after it evaluates the prompt again. A request
+    # that interrupts a follow whose prefill already holds the new block takes that block over.
     (tmp_path / "billing.py").write_text(
         "def charge(account, amount):\n    ledger = account.ledger()\n"
         "    ledger.debit(amount, memo='charge')\n    return ledger.balance()\n"
@@ -148,8 +154,11 @@ async def test_the_repository_block_follows_the_cursor_without_costing_a_request
         assert any(s.path == "billing.py" for s in first)
         await engine.complete(ask(at_plot))  # a new region: served with the block in use
         assert repo.provide(path, doc, at_plot, 60, count) is first
-        await asyncio.sleep(FOLLOW_DELAY_S + 0.15)  # the follow's prefill is under way
-        assert engine._prefill_cancel is not None
+        await asyncio.sleep(FOLLOW_DELAY_S)
+        for _ in range(1000):  # interrupt the follow's prefill as soon as it starts
+            if engine._prefill_cancel is not None:
+                break
+            await asyncio.sleep(0.005)
         await engine.complete(ask(at_plot, "c"))
         assert engine.stats.follows_interrupted == 1
         assert llama_last(engine).evaluated_tokens <= 8  # the saved state came back
@@ -159,6 +168,38 @@ async def test_the_repository_block_follows_the_cursor_without_costing_a_request
         assert any(s.path == "plotting.py" for s in followed)
         await engine.complete(ask(at_plot, "ca"))
         assert llama_last(engine).evaluated_tokens <= 8  # the prefill left it in the cache
+
+        # Back in the first region. Hold the follow's prefill once it has evaluated the new
+        # block, until a request interrupts it: that request takes the block over.
+        at_bill_typed = ask(at_bill, "x")
+        held = threading.Event()
+        head_tokens: list[int] = []
+        evaluate = llama._eval
+
+        def evaluate_then_hold(tokens: list[int], cancel: Any) -> bool:
+            done = evaluate(tokens, cancel)
+            if llama._key == FOLLOW_CACHE_KEY and cancel is not None:
+                if not head_tokens:
+                    offered = repo.offered(path, at_bill_typed.text, at_bill_typed.offset)
+                    assert offered is not None
+                    head = layout_repo_head(path="main.py", repo_name=tmp_path.name,
+                                            snippets=offered)  # fmt: skip
+                    head_tokens.append(len(llama.encode(head)))
+                if llama._require().n_tokens >= head_tokens[0]:
+                    held.set()
+                    cancel.wait(60)
+            return done
+
+        monkeypatch.setattr(llama, "_eval", evaluate_then_hold)
+        await engine.complete(at_bill_typed)
+        assert await asyncio.to_thread(held.wait, 60)
+        await engine.complete(ask(at_bill, "xy"))
+        assert engine.stats.follows_taken == 1 and engine.stats.follows == 1
+        taken = llama_last(engine)
+        # The block came from the follow's cache; only the window after it was evaluated.
+        assert taken.evaluated_tokens <= taken.prompt_tokens - head_tokens[0]
+        assert repo.provide(path, doc, at_bill, 60, count) != followed
+        assert any(s.path == "billing.py" for s in repo.provide(path, doc, at_bill, 60, count))
     finally:
         repo.close()
 

@@ -14,8 +14,13 @@ from infilld.backends import fake
 from infilld.backends.base import GenerationRequest, GenerationResult, StopReason
 from infilld.backends.fake import FakeBackend
 from infilld.config import Settings, load_settings
-from infilld.engine.completer import FOLLOW_DELAY_S, CompletionEngine, CompletionRequest
-from infilld.engine.prompt import Snippet, prompt_text
+from infilld.engine.completer import (
+    FOLLOW_CACHE_KEY,
+    FOLLOW_DELAY_S,
+    CompletionEngine,
+    CompletionRequest,
+)
+from infilld.engine.prompt import Snippet, layout_repo_head, prompt_text
 
 PATH = Path("/project/pkg/calc.py")
 ADD = "def add(a, b):\n    return a + b\n\n\ndef add_again(a, b):\n    return a"
@@ -293,7 +298,7 @@ class RegionFollower:
 
     def __init__(self, filler_words: int = 0) -> None:
         self.in_use: dict[Path, list[Snippet]] = {}
-        self.offered: dict[str, list[Snippet]] = {}
+        self.blocks: dict[str, list[Snippet]] = {}  # the blocks follow() offered, by region
         self.filler = " ".join(f"w{i}" for i in range(filler_words))
 
     def block(self, text: str, offset: int) -> list[Snippet]:
@@ -307,7 +312,11 @@ class RegionFollower:
         want = self.block(text, offset)
         if want == self.in_use[path]:
             return None
-        return self.offered.setdefault(want[0].text, want)
+        return self.blocks.setdefault(want[0].text, want)
+
+    def offered(self, path, text, offset):  # type: ignore[no-untyped-def]
+        found = self.blocks.get(self.block(text, offset)[0].text)
+        return None if found is None or found is self.in_use.get(path) else found
 
     def adopt(self, path: Path, snippets: list[Snippet]) -> None:
         self.in_use[path] = snippets
@@ -367,6 +376,36 @@ async def test_a_request_interrupts_the_follow_and_gets_its_cache_back(
     assert engine.stats.follow_tokens < full + 50
     await engine.complete(_at(45, "xy"))
     assert "code like line 40" in prompt_text(backend.requests[-1].prompt)
+    assert backend.results[-1].evaluated_tokens <= 3
+
+
+async def test_a_request_takes_over_an_interrupted_follow_that_holds_the_block(
+    backend: RecordingBackend,
+) -> None:
+    follower = RegionFollower()
+    engine = _engine(backend, follower)
+    await engine.complete(_at(5))
+    await engine.complete(_at(45))
+    backend.prefill_chunk_delay = 0.03  # the window after the new block takes a while
+    block = follower.block(LINES, LINES.index("value_45"))
+    head = len(fake._tokens(layout_repo_head(path=PATH.name, repo_name=None, snippets=block)))
+    # Wait until the follow's prefill has evaluated the new block, but not the window after it.
+    for _ in range(500):
+        if backend._key == FOLLOW_CACHE_KEY and len(backend._cache) >= head:
+            break
+        await asyncio.sleep(0.01)
+    assert engine._prefill_cancel is not None  # still under way
+    await engine.complete(_at(45, "x"))
+    # The request took the region's block: the cache held it, and the window after either block
+    # was new to the cache anyway.
+    assert "code like line 40" in prompt_text(backend.requests[-1].prompt)
+    result = backend.results[-1]
+    assert result.evaluated_tokens < result.prompt_tokens - head
+    assert engine.stats.follows_taken == 1 and engine.stats.follows_interrupted == 1
+    assert follower.in_use[PATH][0].text.startswith("# code like line 40")
+    await engine.drain()
+    assert engine.stats.follows == 0  # nothing left to follow in this region
+    await engine.complete(_at(45, "xy"))
     assert backend.results[-1].evaluated_tokens <= 3
 
 

@@ -69,6 +69,22 @@ def test_switch_saves_the_other_files_state_and_restores_the_better_one() -> Non
     assert set(store.keys()) == {"a", "b"}
 
 
+def test_hand_over_files_a_live_or_saved_state_under_another_key() -> None:
+    store: KVStateStore[str] = KVStateStore()
+    store.put("file", A, "old", 1)
+    # The live cache was filled under "follow": it becomes the file's, whose old state goes.
+    assert store.hand_over("follow", "follow", "file") == "file"
+    assert "file" not in store
+    # A saved "follow" state is renamed; the live cache keeps its key.
+    store.put("file", A, "old", 1)
+    store.put("follow", B, "new", 1)
+    assert store.hand_over("other", "follow", "file") == "other"
+    assert store.keys() == ["file"] and store.get("file") is not None
+    assert store.get("file").blob == "new"  # type: ignore[union-attr]
+    assert store.hand_over("other", "missing", "file") == "other"  # nothing to hand over
+    assert store.get("file") is not None
+
+
 def test_switch_within_one_file_saves_nothing() -> None:
     store: KVStateStore[str] = KVStateStore()
     assert store.switch("a", A, "a", A[:10], lambda: ("x", 1)) is None

@@ -122,14 +122,18 @@ def test_the_block_follows_the_cursor_only_when_adopted(tmp_path: Path) -> None:
         first = rc.provide(main, text, at_bill, 60, count)
         assert [s.path for s in first] == ["billing.py"]
         assert rc.follow(main, text, at_bill, 60, count) is None  # the same region
+        assert rc.offered(main, text, at_plot) is None  # nothing offered yet
         offered = rc.follow(main, text, at_plot, 60, count)
         assert offered is not None and [s.path for s in offered] == ["plotting.py"]
         assert rc.follow(main, text, at_plot - 1, 60, count) is offered
+        assert rc.offered(main, text, at_plot - 1) is offered  # in its region: what a request
+        assert rc.offered(main, text, at_bill) is None  # may take over; not elsewhere
         assert rc.provide(main, text, at_plot, 60, count) is first  # requests never wait for it
         rc.adopt(main, list(offered))  # not the object offered: ignored
         assert rc.provide(main, text, at_plot, 60, count) is first
         rc.adopt(main, offered)
         assert rc.provide(main, text, at_plot, 60, count) is offered
+        assert rc.offered(main, text, at_plot) is None  # adopted: nothing is on offer
         assert rc.follow(main, text, at_plot, 60, count) is None
         rc.settings = ContextSettings(budget_tokens=60, near_code=False)
         assert rc.follow(main, text, at_bill, 60, count) is None

@@ -122,8 +122,14 @@ class Backend(Protocol):
         ...
 
     def hand_over_cache(self, from_key: str, to_key: str) -> None:
-        """If the live KV cache was filled under `from_key`, file it under `to_key` from now on
-        and drop the state saved under `to_key`, which it replaces (call through `submit`)."""
+        """File the KV state of `from_key` (the live cache, or a saved state) under `to_key` from
+        now on, dropping the state saved under `to_key`, which it replaces (call through
+        `submit`)."""
+        ...
+
+    def holds_prefix(self, key: str, prompt: Prompt) -> bool:
+        """Whether the KV state of `key` (the live cache, or a saved state) begins with all of
+        `prompt` (call through `submit`, so that a prefill under way has finished its chunk)."""
         ...
 
     def close(self) -> None:

@@ -130,6 +130,23 @@ class KVStateStore(Generic[B]):
     def drop(self, key: str) -> None:
         self._states.pop(key, None)
 
+    def get(self, key: str) -> SavedState[B] | None:
+        """The state saved under `key`, if any (it does not count as a use)."""
+        return self._states.get(key)
+
+    def hand_over(self, live_key: str | None, from_key: str, to_key: str) -> str | None:
+        """File the state of `from_key` (the live cache when `live_key` is it, else a saved one)
+        under `to_key`, dropping the state saved under `to_key`, which it replaces. Returns the
+        live cache's key afterwards."""
+        if live_key == from_key:
+            self._states.pop(to_key, None)
+            return to_key
+        state = self._states.pop(from_key, None)
+        if state is not None:
+            self._states.pop(to_key, None)
+            self._states[to_key] = state
+        return live_key
+
     def best(
         self, ids: Sequence[object], live_common: int
     ) -> tuple[str, SavedState[B], int] | None:

@@ -279,7 +279,7 @@ async def run_infilld(
             k: stats[k]
             for k in ("cancelled", "supersededInDebounce", "prefills", "prefillTokens",
                       "prefetches", "accepts", "follows", "followsInterrupted",
-                      "followTokens", "kvStates")
+                      "followTokens", "followsTaken", "kvStates")
             if k in stats
         }  # fmt: skip
         if pid:

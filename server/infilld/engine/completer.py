@@ -14,7 +14,9 @@ A repository block that follows the cursor (near code, see repo_context.py) is s
 request path: when the model has been idle for FOLLOW_DELAY_S, the engine asks the follower for the
 cursor region's block, prefills its prompt under FOLLOW_CACHE_KEY (so the backend first saves the
 file's state, which a request that interrupts the prefill gets back by a copy, not a
-re-evaluation), and only a finished prefill makes the new block the one requests use.
+re-evaluation), and only a finished prefill makes the new block the one requests use. The one
+exception: a request in that region that interrupts a prefill which already holds the whole new
+block takes the block over, since the window after either block is new to the cache.
 """
 
 from __future__ import annotations
@@ -44,11 +46,11 @@ from infilld.engine.prompt import (
     FIM_PREFIX,
     WINDOW_STEP_LINES,
     Anchor,
-    FimWindow,
     Snippet,
     choose_anchor,
     cut_fim_window,
     layout_fim_prompt,
+    layout_repo_head,
 )
 from infilld.engine.speed import (
     AdaptiveDebounce,
@@ -85,6 +87,11 @@ class ContextFollower(Protocol):
     ) -> Sequence[Snippet] | None:
         """The block for the cursor's region if it differs from the one the provider gives now;
         the same object again while the cursor stays in that region; None keeps the block."""
+        ...
+
+    def offered(self, path: Path, text: str, offset: int) -> Sequence[Snippet] | None:
+        """The block follow() last returned for `path`, not adopted yet, if the cursor is in its
+        region and it is still current; None otherwise. Cheap: it selects nothing."""
         ...
 
     def adopt(self, path: Path, snippets: Sequence[Snippet]) -> None:
@@ -279,11 +286,8 @@ class CompletionEngine:
             return 0
         head_end = 0
         if head_only:
-            empty = FimWindow(before="", after_anchor="", suffix="", anchor=Anchor(0, ""))
-            rel = _relative(req.path, req.workspace_root)
-            repo = req.workspace_root.name if req.workspace_root else None
-            prompt = list(layout_fim_prompt(empty, path=rel, repo_name=repo, snippets=snippets))
-            prompt = prompt[: prompt.index(FIM_PREFIX) + 1]
+            rel, repo = _prompt_names(req)
+            prompt = [*layout_repo_head(path=rel, repo_name=repo, snippets=snippets), FIM_PREFIX]
             # The prefix window of any cursor in the first prefix_lines + WINDOW_STEP_LINES lines
             # starts at line 0, so the file's head is what the first request will share.
             for _ in range(self.settings.completion.prefix_lines + WINDOW_STEP_LINES):
@@ -380,6 +384,35 @@ class CompletionEngine:
             (time.monotonic() - t0) * 1000,
         )  # fmt: skip
         return True
+
+    async def _take_follow(
+        self, req: CompletionRequest, snippets: Sequence[Snippet]
+    ) -> Sequence[Snippet]:
+        """The block for `req`: the one in use (`snippets`), or the cursor region's block whose
+        follow this request interrupted, if the follow's KV state already holds all of it. The
+        window after the block is new to the cache either way in a new region, so the region's
+        block then costs the request no more tokens than the old one, and suggests better."""
+        follower = self.follower
+        if follower is None:
+            return snippets
+        offered = follower.offered(req.path, req.text, req.offset)
+        if offered is None or offered is snippets:
+            return snippets
+        rel, repo = _prompt_names(req)
+        head = layout_repo_head(path=rel, repo_name=repo, snippets=offered)
+        backend = self.backend
+        # Through the model's thread: a follow prefill cut short ends its chunk first.
+        if not await asyncio.wrap_future(
+            backend.submit(lambda: backend.holds_prefix(FOLLOW_CACHE_KEY, head))
+        ):
+            return snippets
+        follower.adopt(req.path, offered)  # first, as in _follow
+        await asyncio.wrap_future(
+            backend.submit(lambda: backend.hand_over_cache(FOLLOW_CACHE_KEY, str(req.path)))
+        )
+        self.stats.follows_taken += 1
+        log.debug("%s: a request took over the block its follow had prefilled", req.path.name)
+        return offered
 
     async def _prefetch(self, req: CompletionRequest) -> Suggestion | None:
         """Compute the suggestion after an accepted one before the editor asks; the result lands
@@ -490,6 +523,7 @@ class CompletionEngine:
                 self._active = None
         if cancel.is_set():
             return None
+        snippets = await self._take_follow(req, snippets)
         mode = cfg.multiline
         if mode == "auto" and await asyncio.to_thread(_in_comment_or_string, req):
             mode = "never"  # finish the comment or string on this line, not a block of code
@@ -588,8 +622,7 @@ class CompletionEngine:
             cold_lines=cfg.cold_prefix_lines,
         )  # fmt: skip
         self._window_lines[req.path] = (window.first_line, window.anchor_line)
-        rel = _relative(req.path, req.workspace_root)
-        repo = req.workspace_root.name if req.workspace_root else None
+        rel, repo = _prompt_names(req)
         return list(layout_fim_prompt(window, path=rel, repo_name=repo, snippets=snippets))
 
 
@@ -642,13 +675,15 @@ def _state_key(req: CompletionRequest) -> tuple[Path, str, str]:
     return (req.path, req.text[: req.offset], req.text[req.offset :])
 
 
-def _relative(path: Path, root: Path | None) -> str:
+def _prompt_names(req: CompletionRequest) -> tuple[str, str | None]:
+    """The current file's path as the prompt names it, and the repository's name."""
+    root = req.workspace_root
     if root is not None:
         try:
-            return path.relative_to(root).as_posix()
+            return req.path.relative_to(root).as_posix(), root.name
         except ValueError:
-            pass
-    return path.name
+            return req.path.name, root.name
+    return req.path.name, None
 
 
 __all__ = ["CompletionEngine", "CompletionRequest", "CursorContext", "Suggestion"]

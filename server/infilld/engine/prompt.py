@@ -174,12 +174,7 @@ def layout_fim_prompt(
     snippets: Sequence[Snippet] = (),
 ) -> list[PromptPiece]:
     """The FIM prompt: repository-level when there is context, file-level otherwise."""
-    pieces: list[PromptPiece] = []
-    if snippets:
-        pieces += [REPO_NAME, f"{repo_name or 'workspace'}\n"]
-        for snip in snippets:
-            pieces += [FILE_SEP, f"{snip.path}\n{snip.text.rstrip()}\n"]
-        pieces += [FILE_SEP, f"{path or 'untitled'}\n"]
+    pieces = layout_repo_head(path=path, repo_name=repo_name, snippets=snippets)
     pieces += [
         FIM_PREFIX,
         window.before,
@@ -188,6 +183,21 @@ def layout_fim_prompt(
         FIM_MIDDLE,
         window.after_anchor,
     ]
+    return pieces
+
+
+def layout_repo_head(
+    *, path: str | None, repo_name: str | None, snippets: Sequence[Snippet]
+) -> list[PromptPiece]:
+    """What a FIM prompt holds before the current file's text: the repository block and the
+    current file's header (nothing without snippets). It depends on the block only, not on the
+    cursor, so a KV cache holding it serves every window of the file."""
+    if not snippets:
+        return []
+    pieces: list[PromptPiece] = [REPO_NAME, f"{repo_name or 'workspace'}\n"]
+    for snip in snippets:
+        pieces += [FILE_SEP, f"{snip.path}\n{snip.text.rstrip()}\n"]
+    pieces += [FILE_SEP, f"{path or 'untitled'}\n"]
     return pieces
 
 

@@ -48,6 +48,16 @@ class _Cached(msgspec.Struct):
     line: int  # the cursor's line when it was chosen (its near code is code like that region's)
 
 
+def _covers(block: _Cached | None, line: int, disk_generation: int) -> bool:
+    """Whether `block` is current (no disk change since it was chosen) and `line` is in its
+    region."""
+    return (
+        block is not None
+        and block.disk_generation == disk_generation
+        and abs(line - block.line) <= REGION_LINES
+    )
+
+
 class RepoContext:
     """Indexes for the workspace folders and the context blocks built from them."""
 
@@ -175,11 +185,8 @@ class RepoContext:
         if cached is None or abs(line - cached.line) <= REGION_LINES:
             return None  # no block yet (the next request selects one here), or still its region
         disk = index.disk_generation
-        if (
-            offered is not None
-            and offered.disk_generation == disk
-            and abs(line - offered.line) <= REGION_LINES
-        ):
+        if _covers(offered, line, disk):
+            assert offered is not None
             return offered.snippets
         index.update_buffer(path, text)
         imports = tuple(index.imports_of(path))
@@ -192,6 +199,19 @@ class RepoContext:
                 return None
             self._next[path] = block
         return block.snippets
+
+    def offered(self, path: Path, text: str, offset: int) -> Sequence[Snippet] | None:
+        """The block follow() offered for `path` and the engine has not adopted, if it is still
+        current and the cursor is in its region; None otherwise. Cheap: it selects nothing."""
+        index = self.index_for(path)
+        if index is None:
+            return None
+        with self._lock:
+            offered = self._next.get(path)
+        if not _covers(offered, text.count("\n", 0, offset), index.disk_generation):
+            return None
+        assert offered is not None
+        return offered.snippets
 
     def adopt(self, path: Path, snippets: Sequence[Snippet]) -> None:
         """Use the block follow() offered for `path` (`snippets`) from now on: the engine has its

@@ -114,6 +114,7 @@ class EngineStats:
         self.follows = 0  # repository blocks that moved with the cursor (prefilled, adopted)
         self.follows_interrupted = 0  # such prefills a request cut short
         self.follow_tokens = 0  # tokens those prefills evaluated
+        self.follows_taken = 0  # interrupted ones whose block the interrupting request took over
 
     def add(self, stat: RequestStat) -> None:
         self.requests.append(stat)
@@ -137,6 +138,7 @@ class EngineStats:
             "follows": self.follows,
             "followsInterrupted": self.follows_interrupted,
             "followTokens": self.follow_tokens,
+            "followsTaken": self.follows_taken,
             "medianEvaluatedTokens": (
                 statistics.median(r.evaluated_tokens for r in model) if model else 0
             ),
