@@ -36,7 +36,7 @@ def complete_file(
         backend.submit(backend.load).result()
         repo = None
         if workspace is not None and settings.context.enable:
-            repo = RepoContext(settings.context)
+            repo = RepoContext(settings.context, prompt_lines=settings.completion.prompt_lines)
             repo.add_folder(workspace)
             repo.ready.wait()  # a one-shot command can wait for the index; the server never does
         engine = CompletionEngine(backend, settings, repo.provide if repo else None)

@@ -97,6 +97,11 @@ class CompletionSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=T
         _doc("`auto` decides single- vs multi-line from the syntax at the cursor."),
     ] = "auto"
 
+    @property
+    def prompt_lines(self) -> tuple[int, int]:
+        """Lines before and after the cursor a completion prompt shows at most."""
+        return (self.prefix_lines, self.suffix_lines)
+
 
 class ContextSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
     """Repository context: the slices of other files put before the current file."""

@@ -315,3 +315,25 @@ def test_near_code_follows_the_cursor_and_the_buffers(tmp_path: Path) -> None:
     unrelated = "import os\n" * 25 + "alpha = beta\n" * 4
     index.update_buffer(index.root / "app/users.py", unrelated)
     assert all(s.path != "app/users.py" for s in _near_select(index, text))
+
+
+def test_far_parts_of_the_current_file_are_near_code_too(tmp_path: Path) -> None:
+    index = _workspace(tmp_path, {"app/models.py": "class Order:\n    total: float\n"})
+    path = index.root / "app/orders.py"
+    lines_above = "def handle_order(request, session):\n    order = "
+
+    def own_windows(between: int, prompt_lines: tuple[int, int] = (64, 16)) -> list[str]:
+        text = HANDLER + "step = 1\n" * between + lines_above
+        got = select_context(
+            index, path, text, len(text), budget_tokens=80, count_tokens=tokens,
+            near_code=True, prompt_lines=prompt_lines,
+        )  # fmt: skip
+        return [s.text for s in got if s.path == "app/orders.py"]
+
+    # 80 lines up, out of the prompt's sight: the handler comes back as near code.
+    far = own_windows(80)
+    assert len(far) == 1 and "session.load(request.user_id)" in far[0]
+    # 30 lines up the prompt shows it already: not again.
+    assert own_windows(30) == []
+    # ... unless the prompt shows fewer lines (completion.prefixLines).
+    assert len(own_windows(30, prompt_lines=(8, 16))) == 1

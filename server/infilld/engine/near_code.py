@@ -7,6 +7,11 @@ windows whose identifier sets are most like those of the QUERY_LINES lines befor
 definitions, an oracle of the answer's own definitions included: the small model copies how
 neighbouring code does a thing far better than it applies a signature (RESULTS-quality.md).
 
+The current file's own windows compete too, except those the prompt shows anyway (its window
+around the cursor): in a long file, a far part of it is often the code most like the cursor's
+(exact match, dev set: 46.7% against 41.1% without them, 5 tasks won and none lost; held out:
+47.5% against 45.8%, 8 won and 6 lost).
+
 Each file's windows are reduced once to postings (identifier -> bit mask of the windows holding
 it) and cached by the index's content fingerprint, so a query costs set lookups, not file reads.
 Files are scanned nearest first by path, at most MAX_FILES of them, so a huge workspace bounds
@@ -122,38 +127,59 @@ def _near_code(index: WorkspaceIndex) -> _NearCode:
         return found
 
 
-def near_windows(index: WorkspaceIndex, current: str, query: set[str]) -> list[NearWindow]:
+def _similarities(posting: _Postings, query: set[str]) -> list[tuple[int, float]]:
+    """(window number, Jaccard similarity to `query`) of the windows sharing an identifier."""
+    shared = [0] * len(posting.sizes)
+    for name in query:
+        mask = posting.masks.get(name, 0)
+        while mask:
+            low = mask & -mask
+            shared[low.bit_length() - 1] += 1
+            mask ^= low
+    return [
+        (i, common / (len(query) + posting.sizes[i] - common))
+        for i, common in enumerate(shared)
+        if common
+    ]
+
+
+def near_windows(
+    index: WorkspaceIndex,
+    current: str,
+    query: set[str],
+    *,
+    own_text: str | None = None,
+    shown: tuple[int, int] = (0, -1),
+) -> list[NearWindow]:
     """The windows of the other files of `current`'s language family (a path relative to the
     index root) most like `query`, best first, at most MAX_CANDIDATES, none overlapping a better
-    one of the same file. A file with no known language gets none."""
+    one of the same file. A file with no known language gets none.
+
+    `own_text` (the current buffer) adds its own windows that overlap no line in `shown` (first,
+    last: the lines the prompt shows around the cursor)."""
     family = language_family(current)
     if not query or not family:
         return []
+    lines_of: dict[str, list[str]] = {}
+    scored: list[tuple[float, str, int]] = []
+    if own_text is not None and len(own_text) <= MAX_FILE_BYTES:
+        lines_of[current] = own_text.splitlines()
+        for i, similarity in _similarities(_postings("", lines_of[current]), query):
+            start = i * STEP_LINES
+            if start + WINDOW_LINES <= shown[0] or start > shown[1]:
+                scored.append((similarity, current, start))
     near = _near_code(index)
     candidates = sorted(
         (r for r in index.relpaths() if r != current and language_family(r) == family),
         key=lambda r: (-_shared_dirs(r, current), r),
     )[:MAX_FILES]
     near.bound(set(candidates))
-    scored: list[tuple[float, str, int]] = []
     for rel in candidates:
         posting = near.postings(rel)
-        if posting is None or not posting.sizes:
-            continue
-        shared = [0] * len(posting.sizes)
-        for name in query:
-            mask = posting.masks.get(name, 0)
-            while mask:
-                low = mask & -mask
-                shared[low.bit_length() - 1] += 1
-                mask ^= low
-        for i, common in enumerate(shared):
-            if common:
-                union = len(query) + posting.sizes[i] - common
-                scored.append((common / union, rel, i * STEP_LINES))
+        if posting is not None:
+            scored += [(sim, rel, i * STEP_LINES) for i, sim in _similarities(posting, query)]
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))
     out: list[NearWindow] = []
-    lines_of: dict[str, list[str]] = {}
     for similarity, rel, start in scored:
         if len(out) >= MAX_CANDIDATES:
             break

@@ -26,7 +26,7 @@ from pathlib import Path
 import msgspec
 
 from infilld.config import ContextSettings
-from infilld.engine.context import select_context
+from infilld.engine.context import PROMPT_LINES, select_context
 from infilld.engine.fix import FixTask
 from infilld.engine.prompt import Snippet
 from infilld.index import WorkspaceIndex
@@ -61,8 +61,15 @@ def _covers(block: _Cached | None, line: int, disk_generation: int) -> bool:
 class RepoContext:
     """Indexes for the workspace folders and the context blocks built from them."""
 
-    def __init__(self, settings: ContextSettings, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: ContextSettings,
+        cache_dir: Path | None = None,
+        prompt_lines: tuple[int, int] = PROMPT_LINES,
+    ) -> None:
         self.settings = settings
+        # The completion prompt's lines around the cursor (near code skips them in this file).
+        self.prompt_lines = prompt_lines
         self._cache_dir = cache_dir
         self._indexes: dict[Path, WorkspaceIndex] = {}
         self._blocks: OrderedDict[Path, _Cached] = OrderedDict()
@@ -244,7 +251,7 @@ class RepoContext:
             select_context(
                 index, path, text, offset,
                 budget_tokens=budget_tokens, count_tokens=count_tokens, recent=recent,
-                near_code=self.settings.near_code,
+                near_code=self.settings.near_code, prompt_lines=self.prompt_lines,
             )
         )  # fmt: skip
         return _Cached(disk, imports, snippets, text.count("\n", 0, offset))

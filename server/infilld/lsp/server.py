@@ -140,6 +140,7 @@ class InfilldServer(LanguageServer):
             self.engine.settings = settings
         if self.repo is not None:
             self.repo.settings = settings.context
+            self.repo.prompt_lines = settings.completion.prompt_lines
         return changed
 
     # -- model lifecycle -----------------------------------------------------------------------
@@ -216,7 +217,9 @@ class InfilldServer(LanguageServer):
     def start_indexing(self) -> None:
         """Index every workspace folder in the background (completions never wait for it)."""
         if self.repo is None:
-            self.repo = RepoContext(self.settings.context)
+            self.repo = RepoContext(
+                self.settings.context, prompt_lines=self.settings.completion.prompt_lines
+            )
             # "Fix this" prompts get the definitions of the names involved from other files.
             self.definition_provider = self.repo.definition_texts
         roots = [uri_to_path(f.uri) for f in self.workspace.folders.values()]
