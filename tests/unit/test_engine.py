@@ -13,7 +13,7 @@ import pytest
 from infilld.backends import fake
 from infilld.backends.base import GenerationRequest, GenerationResult, StopReason
 from infilld.backends.fake import FakeBackend
-from infilld.config import Settings, load_settings
+from infilld.config import ContextSettings, Settings, load_settings
 from infilld.engine.completer import (
     FOLLOW_CACHE_KEY,
     FOLLOW_DELAY_S,
@@ -379,8 +379,9 @@ async def test_a_request_interrupts_the_follow_and_gets_its_cache_back(
     assert backend.results[-1].evaluated_tokens <= 3
 
 
+@pytest.mark.parametrize("context_off", [False, True])
 async def test_a_request_takes_over_an_interrupted_follow_that_holds_the_block(
-    backend: RecordingBackend,
+    backend: RecordingBackend, context_off: bool
 ) -> None:
     follower = RegionFollower()
     engine = _engine(backend, follower)
@@ -395,6 +396,12 @@ async def test_a_request_takes_over_an_interrupted_follow_that_holds_the_block(
             break
         await asyncio.sleep(0.01)
     assert engine._prefill_cancel is not None  # still under way
+    if context_off:  # the user turned repository context off meanwhile: no block at all
+        engine.settings = Settings(context=ContextSettings(enable=False))
+        await engine.complete(_at(45, "x"))
+        assert "code like" not in prompt_text(backend.requests[-1].prompt)
+        assert engine.stats.follows_taken == 0
+        return
     await engine.complete(_at(45, "x"))
     # The request took the region's block: the cache held it, and the window after either block
     # was new to the cache anyway.

@@ -336,7 +336,7 @@ class CompletionEngine:
         prefill finished. Returns whether it was adopted; None when the block in use stays.
         `preempt`: cancel a background prefill under way instead of waiting for it."""
         follower, cfg = self.follower, self.settings.context
-        if follower is None or not cfg.enable or cfg.budget_tokens <= 0:
+        if follower is None or not self._context_on():
             return None
         try:
             snippets = await asyncio.to_thread(
@@ -393,7 +393,7 @@ class CompletionEngine:
         window after the block is new to the cache either way in a new region, so the region's
         block then costs the request no more tokens than the old one, and suggests better."""
         follower = self.follower
-        if follower is None:
+        if follower is None or not self._context_on():
             return snippets
         offered = follower.offered(req.path, req.text, req.offset)
         if offered is None or offered is snippets:
@@ -591,10 +591,14 @@ class CompletionEngine:
         self._served[req.path] = Served(req.text[: req.offset], req.text[req.offset :], text)
         return s
 
+    def _context_on(self) -> bool:
+        """Whether the settings ask for repository context."""
+        return self.settings.context.enable and self.settings.context.budget_tokens > 0
+
     async def _snippets(self, req: CompletionRequest) -> Sequence[Snippet]:
         """Repository context for the request (empty when disabled or failing)."""
         ctx_cfg = self.settings.context
-        if self.context_provider is None or not ctx_cfg.enable or ctx_cfg.budget_tokens <= 0:
+        if self.context_provider is None or not self._context_on():
             return ()
         provider = self.context_provider
         try:
