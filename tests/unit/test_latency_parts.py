@@ -85,6 +85,16 @@ def test_hand_over_files_a_live_or_saved_state_under_another_key() -> None:
     assert store.get("file") is not None
 
 
+def test_holds_prefix_looks_at_the_live_cache_or_the_saved_state_of_a_key() -> None:
+    store: KVStateStore[str] = KVStateStore()
+    store.put("follow", A, "F", 1)
+    assert store.holds_prefix("file", B, "follow", A[:50])  # saved
+    assert not store.holds_prefix("file", B, "follow", [*A[:50], -1])
+    assert store.holds_prefix("follow", B, "follow", B[:10])  # live: the saved copy is older
+    assert not store.holds_prefix("follow", B[:5], "follow", B[:10])
+    assert not store.holds_prefix("file", B, "missing", [])
+
+
 def test_switch_within_one_file_saves_nothing() -> None:
     store: KVStateStore[str] = KVStateStore()
     assert store.switch("a", A, "a", A[:10], lambda: ("x", 1)) is None

@@ -17,7 +17,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TypeVar
 
 from infilld.backends.base import (
@@ -28,7 +28,7 @@ from infilld.backends.base import (
     Special,
     StopReason,
 )
-from infilld.backends.kvstate import REUSE_MIN_RUN, KVStateStore, common_prefix, plan_reuse
+from infilld.backends.kvstate import REUSE_MIN_RUN, KVStateStore, plan_reuse
 
 # Tokens per prefill chunk (cancellation is checked between chunks, as in the llama backend).
 PREFILL_CHUNK = 16
@@ -97,15 +97,7 @@ class FakeBackend:
         self._key = self.states.hand_over(self._key, from_key, to_key)
 
     def holds_prefix(self, key: str, prompt: Prompt) -> bool:
-        tokens = _tokens(prompt)
-        if self._key == key:
-            held: Sequence[object] = self._cache
-        else:
-            state = self.states.get(key)
-            if state is None:
-                return False
-            held = state.tokens
-        return common_prefix(held, tokens) == len(tokens)
+        return self.states.holds_prefix(self._key, self._cache, key, _tokens(prompt))
 
     def _evaluate(
         self, tokens: list[str], cancel: threading.Event | None, cache_key: str | None

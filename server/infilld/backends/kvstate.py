@@ -134,6 +134,20 @@ class KVStateStore(Generic[B]):
         """The state saved under `key`, if any (it does not count as a use)."""
         return self._states.get(key)
 
+    def holds_prefix(
+        self, live_key: str | None, live_tokens: Sequence[object], key: str, ids: Sequence[object]
+    ) -> bool:
+        """Whether the state of `key` (the live cache, `live_tokens`, when `live_key` is it, else
+        a saved one) begins with all of `ids`."""
+        if live_key == key:
+            held = live_tokens
+        else:
+            state = self._states.get(key)
+            if state is None:
+                return False
+            held = state.tokens
+        return common_prefix(held, ids) == len(ids)
+
     def hand_over(self, live_key: str | None, from_key: str, to_key: str) -> str | None:
         """File the state of `from_key` (the live cache when `live_key` is it, else a saved one)
         under `to_key`, dropping the state saved under `to_key`, which it replaces. Returns the

@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,7 +32,7 @@ from infilld.backends.base import (
     Special,
     StopReason,
 )
-from infilld.backends.kvstate import KVStateStore, common_prefix, plan_reuse
+from infilld.backends.kvstate import KVStateStore, plan_reuse
 from infilld.config import ModelSettings
 from infilld.errors import BackendError, BackendNotReadyError, ModelLoadError
 
@@ -236,15 +236,8 @@ class LlamaBackend:
         self._key = self.states.hand_over(self._key, from_key, to_key)
 
     def holds_prefix(self, key: str, prompt: Prompt) -> bool:
-        ids = self.encode(prompt)
-        if self._key == key:
-            held: Sequence[object] = [int(t) for t in self._require()._input_ids]
-        else:
-            state = self.states.get(key)
-            if state is None:
-                return False
-            held = state.tokens
-        return common_prefix(held, ids) == len(ids)
+        live = [int(t) for t in self._require()._input_ids]
+        return self.states.holds_prefix(self._key, live, key, self.encode(prompt))
 
     def _save_state(self) -> tuple[Any, int]:
         """Copy the live KV cache (sequence 0) out of llama.cpp."""
