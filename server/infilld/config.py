@@ -113,9 +113,9 @@ class ContextSettings(msgspec.Struct, rename="camel", forbid_unknown_fields=True
     near_code: Annotated[
         bool,
         _doc(
-            "Put code of other files that looks like the lines above the cursor into the context,"
-            " and move it along with the cursor in the background when the cursor settles in a new"
-            " region of the file."
+            "Put code that looks like the lines above the cursor (from other files, and from parts"
+            " of this file the prompt does not show) into the context, and move it along with the"
+            " cursor in the background when the cursor settles in a new region of the file."
         ),
     ] = True
     max_files: Annotated[int, _doc("Most files indexed per workspace folder.", ge=1)] = 20000
