@@ -151,6 +151,9 @@ class CompletionEngine:
         # Per file, the lines the KV cache holds: (first, end) of the last prefix window or prefill.
         self._window_lines: dict[Path, tuple[int, int]] = {}
         self._prefill_cancel: threading.Event | None = None
+        # Requests choose their block one at a time: one that took a follow's block over has
+        # adopted it before the next asks the provider.
+        self._choosing_block = asyncio.Lock()
         self._prefill_timer: asyncio.TimerHandle | None = None
         self._last_request_at = 0.0
         self._last_edit_at = 0.0
@@ -385,6 +388,11 @@ class CompletionEngine:
         )  # fmt: skip
         return True
 
+    async def _block(self, req: CompletionRequest) -> Sequence[Snippet]:
+        """The repository block for a request: the provider's, or a follow's it takes over."""
+        async with self._choosing_block:
+            return await self._take_follow(req, await self._snippets(req))
+
     async def _take_follow(
         self, req: CompletionRequest, snippets: Sequence[Snippet]
     ) -> Sequence[Snippet]:
@@ -514,7 +522,7 @@ class CompletionEngine:
                     if cancel.is_set():
                         self.stats.superseded_in_debounce += 1
                         return None
-            snippets = await self._snippets(req)
+            snippets = await self._block(req)
         except asyncio.CancelledError:
             cancel.set()  # $/cancelRequest during the wait
             raise
@@ -523,7 +531,6 @@ class CompletionEngine:
                 self._active = None
         if cancel.is_set():
             return None
-        snippets = await self._take_follow(req, snippets)
         mode = cfg.multiline
         if mode == "auto" and await asyncio.to_thread(_in_comment_or_string, req):
             mode = "never"  # finish the comment or string on this line, not a block of code
