@@ -4,6 +4,7 @@ typed-through cache, KV-friendly anchors while typing, and deadlines that return
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -414,6 +415,54 @@ async def test_a_request_takes_over_an_interrupted_follow_that_holds_the_block(
     assert engine.stats.follows == 0  # nothing left to follow in this region
     await engine.complete(_at(45, "xy"))
     assert backend.results[-1].evaluated_tokens <= 3
+
+
+class SlowToAnswerFollower(RegionFollower):
+    """Once `hold` is set, provide() picks its block at once but answers only after an adopt."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold = False
+        self.calls = 0
+        self.adopted = threading.Event()
+
+    def provide(self, path, text, offset, budget, count):  # type: ignore[no-untyped-def]
+        picked = super().provide(path, text, offset, budget, count)
+        self.calls += 1
+        if self.hold:
+            self.adopted.wait(10)
+        return picked
+
+    def adopt(self, path: Path, snippets: list[Snippet]) -> None:
+        super().adopt(path, snippets)
+        self.adopted.set()
+
+
+async def test_a_request_that_asked_for_the_block_before_a_take_over_asks_again(
+    backend: RecordingBackend,
+) -> None:
+    follower = SlowToAnswerFollower()
+    engine = _engine(backend, follower)
+    await engine.complete(_at(5))
+    await engine.complete(_at(45))
+    backend.prefill_chunk_delay = 0.05
+    block = follower.block(LINES, LINES.index("value_45"))
+    head = len(fake._tokens(layout_repo_head(path=PATH.name, repo_name=None, snippets=block)))
+    for _ in range(500):  # the follow's prefill holds the new block, and goes on
+        if backend._key == FOLLOW_CACHE_KEY and len(backend._cache) >= head:
+            break
+        await asyncio.sleep(0.01)
+    calls = follower.calls
+    first = asyncio.create_task(engine.complete(_at(45, "x")))
+    while follower.calls == calls:  # the first request has its (old) block, and goes on to
+        await asyncio.sleep(0.001)  # take the follow's over
+    follower.hold = True  # the second gets the old block too, but only after the take-over
+    await engine.complete(_at(45, "xy"))
+    assert await first is None  # superseded
+    assert engine.stats.follows_taken == 1
+    # The second request saw the take-over and asked again: it did not lay its prompt out with
+    # the old block, whose KV state the take-over had dropped.
+    assert "code like line 40" in prompt_text(backend.requests[-1].prompt)
 
 
 async def test_a_pause_in_a_new_region_prefills_with_the_regions_block(

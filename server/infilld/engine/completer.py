@@ -151,9 +151,7 @@ class CompletionEngine:
         # Per file, the lines the KV cache holds: (first, end) of the last prefix window or prefill.
         self._window_lines: dict[Path, tuple[int, int]] = {}
         self._prefill_cancel: threading.Event | None = None
-        # Requests choose their block one at a time: one that took a follow's block over has
-        # adopted it before the next asks the provider.
-        self._choosing_block = asyncio.Lock()
+        self._adoptions = 0  # blocks adopted so far (by follows, or by requests taking one over)
         self._prefill_timer: asyncio.TimerHandle | None = None
         self._last_request_at = 0.0
         self._last_edit_at = 0.0
@@ -377,6 +375,7 @@ class CompletionEngine:
         # other order such a request would ask for the old block just after the backend dropped
         # the file's saved state, and evaluate the whole prompt.
         follower.adopt(req.path, snippets)
+        self._adoptions += 1
         self.stats.follows += 1
         await asyncio.wrap_future(
             backend.submit(lambda: backend.hand_over_cache(FOLLOW_CACHE_KEY, str(req.path)))
@@ -390,8 +389,14 @@ class CompletionEngine:
 
     async def _block(self, req: CompletionRequest) -> Sequence[Snippet]:
         """The repository block for a request: the provider's, or a follow's it takes over."""
-        async with self._choosing_block:
-            return await self._take_follow(req, await self._snippets(req))
+        seen = self._adoptions
+        provided = await self._snippets(req)
+        snippets = await self._take_follow(req, provided)
+        if snippets is provided and self._adoptions != seen:
+            # Another request took a block over meanwhile, and dropped the KV state of the block
+            # it replaced: the provider's answer may predate that, so ask again (it is cached).
+            snippets = await self._snippets(req)
+        return snippets
 
     async def _take_follow(
         self, req: CompletionRequest, snippets: Sequence[Snippet]
@@ -415,6 +420,7 @@ class CompletionEngine:
         ):
             return snippets
         follower.adopt(req.path, offered)  # first, as in _follow
+        self._adoptions += 1
         await asyncio.wrap_future(
             backend.submit(lambda: backend.hand_over_cache(FOLLOW_CACHE_KEY, str(req.path)))
         )
