@@ -423,8 +423,12 @@ class SlowToAnswerFollower(RegionFollower):
     def __init__(self) -> None:
         super().__init__()
         self.hold = False
-        self.calls = 0
+        self.calls = 0  # of provide() and offered(): a request has begun choosing its block
         self.adopted = threading.Event()
+
+    def offered(self, path, text, offset):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return super().offered(path, text, offset)
 
     def provide(self, path, text, offset, budget, count):  # type: ignore[no-untyped-def]
         picked = super().provide(path, text, offset, budget, count)
@@ -438,7 +442,7 @@ class SlowToAnswerFollower(RegionFollower):
         self.adopted.set()
 
 
-async def test_a_request_that_asked_for_the_block_before_a_take_over_asks_again(
+async def test_a_request_never_uses_the_block_a_concurrent_take_over_replaced(
     backend: RecordingBackend,
 ) -> None:
     follower = SlowToAnswerFollower()
@@ -454,14 +458,14 @@ async def test_a_request_that_asked_for_the_block_before_a_take_over_asks_again(
         await asyncio.sleep(0.01)
     calls = follower.calls
     first = asyncio.create_task(engine.complete(_at(45, "x")))
-    while follower.calls == calls:  # the first request has its (old) block, and goes on to
-        await asyncio.sleep(0.001)  # take the follow's over
-    follower.hold = True  # the second gets the old block too, but only after the take-over
+    while follower.calls == calls:  # the first request is choosing its block: it will take the
+        await asyncio.sleep(0.001)  # follow's over
+    follower.hold = True  # the second, if it asks the provider, gets its answer after that
     await engine.complete(_at(45, "xy"))
     assert await first is None  # superseded
     assert engine.stats.follows_taken == 1
-    # The second request saw the take-over and asked again: it did not lay its prompt out with
-    # the old block, whose KV state the take-over had dropped.
+    # The second request did not lay its prompt out with the old block, whose KV state the
+    # take-over had dropped.
     assert "code like line 40" in prompt_text(backend.requests[-1].prompt)
 
 

@@ -151,7 +151,6 @@ class CompletionEngine:
         # Per file, the lines the KV cache holds: (first, end) of the last prefix window or prefill.
         self._window_lines: dict[Path, tuple[int, int]] = {}
         self._prefill_cancel: threading.Event | None = None
-        self._adoptions = 0  # blocks adopted so far (by follows, or by requests taking one over)
         self._prefill_timer: asyncio.TimerHandle | None = None
         self._last_request_at = 0.0
         self._last_edit_at = 0.0
@@ -362,7 +361,6 @@ class CompletionEngine:
         prompt = self._layout(req, snippets, cold=True)
         t0 = time.monotonic()
         evaluated = await self._run_prefill(prompt, cancel, FOLLOW_CACHE_KEY)
-        backend = self.backend
         self.stats.follow_tokens += evaluated
         if cancel.is_set():
             # A request came: it uses the block in use, and schedules the next attempt when it
@@ -370,16 +368,8 @@ class CompletionEngine:
             # same region goes on from there.
             self.stats.follows_interrupted += 1
             return False
-        # Adopt first: a request between the two then already uses the new block, which the
-        # live cache holds, and the backend files the cache under the file's key itself. In the
-        # other order such a request would ask for the old block just after the backend dropped
-        # the file's saved state, and evaluate the whole prompt.
-        follower.adopt(req.path, snippets)
-        self._adoptions += 1
+        await self._adopt(follower, req, snippets)
         self.stats.follows += 1
-        await asyncio.wrap_future(
-            backend.submit(lambda: backend.hand_over_cache(FOLLOW_CACHE_KEY, str(req.path)))
-        )
         log.debug(
             "%s: the repository block follows the cursor to line %d (%d tokens in %.0f ms)",
             req.path.name, req.text.count("\n", 0, req.offset), evaluated,
@@ -388,29 +378,23 @@ class CompletionEngine:
         return True
 
     async def _block(self, req: CompletionRequest) -> Sequence[Snippet]:
-        """The repository block for a request: the provider's, or a follow's it takes over."""
-        seen = self._adoptions
-        provided = await self._snippets(req)
-        snippets = await self._take_follow(req, provided)
-        if snippets is provided and self._adoptions != seen:
-            # Another request took a block over meanwhile, and dropped the KV state of the block
-            # it replaced: the provider's answer may predate that, so ask again (it is cached).
-            snippets = await self._snippets(req)
-        return snippets
+        """The repository block for a request: a follow's it takes over, else the provider's.
+        In that order: the provider is asked after any take-over, this request's or a concurrent
+        one's, so it never answers with a block whose KV state a take-over has just dropped."""
+        taken = await self._take_follow(req)
+        return taken if taken is not None else await self._snippets(req)
 
-    async def _take_follow(
-        self, req: CompletionRequest, snippets: Sequence[Snippet]
-    ) -> Sequence[Snippet]:
-        """The block for `req`: the one in use (`snippets`), or the cursor region's block whose
-        follow this request interrupted, if the follow's KV state already holds all of it. The
-        window after the block is new to the cache either way in a new region, so the region's
-        block then costs the request no more tokens than the old one, and suggests better."""
+    async def _take_follow(self, req: CompletionRequest) -> Sequence[Snippet] | None:
+        """The cursor region's block whose follow this request interrupted, adopted, if the
+        follow's KV state already holds all of it; None otherwise. The window after the block is
+        new to the cache either way in a new region, so the region's block then costs the request
+        no more tokens than the old one, and suggests better."""
         follower = self.follower
         if follower is None or not self._context_on():
-            return snippets
+            return None
         offered = follower.offered(req.path, req.text, req.offset)
-        if offered is None or offered is snippets:
-            return snippets
+        if offered is None:
+            return None
         rel, repo = _prompt_names(req)
         head = layout_repo_head(path=rel, repo_name=repo, snippets=offered)
         backend = self.backend
@@ -418,15 +402,27 @@ class CompletionEngine:
         if not await asyncio.wrap_future(
             backend.submit(lambda: backend.holds_prefix(FOLLOW_CACHE_KEY, head))
         ):
-            return snippets
-        follower.adopt(req.path, offered)  # first, as in _follow
-        self._adoptions += 1
-        await asyncio.wrap_future(
-            backend.submit(lambda: backend.hand_over_cache(FOLLOW_CACHE_KEY, str(req.path)))
-        )
+            return None
+        if follower.offered(req.path, req.text, req.offset) is not offered:
+            return None  # a concurrent request took it over meanwhile: the provider gives it
+        await self._adopt(follower, req, offered)
         self.stats.follows_taken += 1
         log.debug("%s: a request took over the block its follow had prefilled", req.path.name)
         return offered
+
+    async def _adopt(
+        self, follower: ContextFollower, req: CompletionRequest, snippets: Sequence[Snippet]
+    ) -> None:
+        """Make `snippets` (a block follow() offered) the file's block, and the KV state prefilled
+        under FOLLOW_CACHE_KEY the file's. Adopt first: a request between the two then already
+        uses the new block, which the live cache holds. In the other order such a request would
+        ask for the old block just after the backend dropped the file's saved state, and evaluate
+        the whole prompt."""
+        follower.adopt(req.path, snippets)
+        backend = self.backend
+        await asyncio.wrap_future(
+            backend.submit(lambda: backend.hand_over_cache(FOLLOW_CACHE_KEY, str(req.path)))
+        )
 
     async def _prefetch(self, req: CompletionRequest) -> Suggestion | None:
         """Compute the suggestion after an accepted one before the editor asks; the result lands
