@@ -48,16 +48,6 @@ class _Cached(msgspec.Struct):
     line: int  # the cursor's line when it was chosen (its near code is code like that region's)
 
 
-def _covers(block: _Cached | None, line: int, disk_generation: int) -> bool:
-    """Whether `block` is current (no disk change since it was chosen) and `line` is in its
-    region."""
-    return (
-        block is not None
-        and block.disk_generation == disk_generation
-        and abs(line - block.line) <= REGION_LINES
-    )
-
-
 class RepoContext:
     """Indexes for the workspace folders and the context blocks built from them."""
 
@@ -188,13 +178,12 @@ class RepoContext:
         line = text.count("\n", 0, offset)
         with self._lock:
             cached = self._blocks.get(path)
-            offered = self._next.get(path)
         if cached is None or abs(line - cached.line) <= REGION_LINES:
             return None  # no block yet (the next request selects one here), or still its region
         disk = index.disk_generation
-        if _covers(offered, line, disk):
-            assert offered is not None
-            return offered.snippets
+        offered = self._on_offer(path, index, text, offset)
+        if offered is not None:
+            return offered
         index.update_buffer(path, text)
         imports = tuple(index.imports_of(path))
         block = self._select(index, path, text, offset, budget_tokens, count_tokens, imports, disk)
@@ -213,11 +202,22 @@ class RepoContext:
         index = self.index_for(path)
         if index is None:
             return None
+        return self._on_offer(path, index, text, offset)
+
+    def _on_offer(
+        self, path: Path, index: WorkspaceIndex, text: str, offset: int
+    ) -> Sequence[Snippet] | None:
+        """The block offered for `path` if it is still current (no disk change since it was
+        chosen) and the cursor's line is in its region. The line is only counted when a block is
+        on offer: every request asks, and most find none."""
         with self._lock:
             offered = self._next.get(path)
-        if not _covers(offered, text.count("\n", 0, offset), index.disk_generation):
+        if (
+            offered is None
+            or offered.disk_generation != index.disk_generation
+            or abs(text.count("\n", 0, offset) - offered.line) > REGION_LINES
+        ):
             return None
-        assert offered is not None
         return offered.snippets
 
     def adopt(self, path: Path, snippets: Sequence[Snippet]) -> None:
