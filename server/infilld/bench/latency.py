@@ -38,6 +38,7 @@ from infilld.bench.session_script import (
     make_script,
     percentile,
 )
+from infilld.lsp.convert import position_at
 from infilld.lsp.documents import CURSOR_NOTIFICATION
 from infilld.memory import proc_memory_mb
 
@@ -151,8 +152,6 @@ class _Lsp:
 
     def cursor(self, rel: str, offset: int) -> None:
         """`infilld/cursor`, as the VS Code extension sends it for a cursor at rest."""
-        from infilld.lsp.convert import position_at
-
         uri = self.session.uri(rel)
         pos = position_at(self.session.texts[uri], offset)
         self.session.client.protocol.notify(

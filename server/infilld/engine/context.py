@@ -8,10 +8,11 @@ whole file, so moving the cursor leaves the block byte-identical and the KV cach
 near the cursor may only add snippets with budget the file-level choice left over.
 
 With `near_code`, windows most like the lines above the cursor come first, from other files and
-from parts of the current one the prompt does not show (engine/near_code.py). On the quality benchmark, selected at each cursor, they lifted exact match
-from 1.09x to 1.25x no context. They tie the block to the cursor's region, and a new block costs a
-re-evaluation of the prompt after it, so the server switches blocks in the background
-(repo_context.py's follow and adopt), never at a request.
+from parts of the current one the prompt does not show (engine/near_code.py). On the quality
+benchmark, selected at each cursor, they lifted exact match from 1.09x to 1.29x no context. They
+tie the block to the cursor's region, and a new block costs a re-evaluation of the prompt after
+it, so the server switches blocks in the background (repo_context.py's follow and adopt), not
+as a cost to a request.
 """
 
 from __future__ import annotations
@@ -468,10 +469,10 @@ def select_context(
     `text`, the current buffer of `path`), within `budget_tokens`, sorted by (path, position).
     `near_code`: offer code like the lines above the cursor first (engine/near_code.py), from
     other files and from parts of this one outside the `prompt_lines` (before, after) the prompt
-    shows around the cursor. Only
-    worth it for a block selected at the cursor: selected once when a file opens, where the
-    cursor is unknown, near code measured no better than without it (dev: 35.6% against 34.4%;
-    no context 35.6%), which is why the server's block follows the cursor's region."""
+    shows around the cursor. Only worth it for a block selected at the cursor: selected once when
+    a file opens, where the cursor is unknown, near code measured no better than without it (dev:
+    35.6% against 34.4%; no context 35.6%), which is why the server's block follows the cursor's
+    region."""
     if budget_tokens <= 0:
         return []
     sel = _Selector(index, path, text, offset, count_tokens)
