@@ -72,6 +72,43 @@ def test_block_is_reused_while_editing_and_rebuilt_when_a_file_changes_on_disk(
     assert third is not first
 
 
+def test_a_new_import_changes_the_block_through_follow_not_the_request(
+    repo: tuple[RepoContext, Path],
+) -> None:
+    # Reading a buffer's imports re-parses the whole buffer; a request must not wait for that
+    # after every keystroke, so the request keeps the block and follow() offers the new one.
+    # With near code off (the block then never follows the cursor), and in a folder of its own
+    # (not a sibling chunk), colors.py can only come into the block through the import.
+    rc, root = repo
+    rc.settings = ContextSettings(near_code=False)
+    (root / "palette").mkdir()
+    (root / "palette" / "colors.py").write_text(COLORS)
+    index = rc.index_for(root / "main.py")
+    assert index is not None
+    index.refresh_paths([root / "palette" / "colors.py"])
+    main = root / "main.py"
+    first = rc.provide(main, MAIN, len(MAIN), 512, count)
+    assert not any("def tint" in s.text for s in first)
+    assert rc.follow(main, MAIN, len(MAIN), 512, count) is None  # nothing changed
+    imported = "from palette.colors import tint\n" + MAIN + "\nshade = tint("
+    assert rc.provide(main, imported, len(imported), 512, count) is first
+    offered = rc.follow(main, imported, len(imported), 512, count)
+    assert offered is not None and any("def tint" in s.text for s in offered)
+    assert rc.follow(main, imported, len(imported), 512, count) is offered  # the same offer
+    rc.adopt(main, offered)
+    assert rc.provide(main, imported, len(imported), 512, count) is offered
+    assert rc.follow(main, imported, len(imported), 512, count) is None
+
+
+COLORS = '''"""Colors."""
+
+
+def tint(rgb: tuple[int, int, int], amount: float) -> tuple[int, int, int]:
+    """Lighten rgb by amount (0 to 1)."""
+    return tuple(int(c + (255 - c) * amount) for c in rgb)
+'''
+
+
 def test_fix_prompts_get_definitions_from_other_files(repo: tuple[RepoContext, Path]) -> None:
     rc, _root = repo
     task = FixTask(kind="fix", text=MAIN, start=0, end=0, path="main.py")
