@@ -337,3 +337,30 @@ def test_watching_starts_and_stops(repo: Path, tmp_path: Path) -> None:
     index.close()
     index.close()  # idempotent
     assert index.definitions("a")
+
+
+def test_disk_changed_since_tells_which_files_changed(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infilld.index import workspace
+
+    monkeypatch.setattr(workspace, "DISK_LOG", 2)
+    write(repo, {"a.py": "A = 1\n", "b.py": "B = 1\n", "c.py": "C = 1\n"})
+    index = build(repo, tmp_path)
+    seen = index.disk_generation
+    assert not index.disk_changed_since(seen)
+    write(repo, {"a.py": "A = 2\n"})
+    index.refresh_paths([repo / "a.py"])
+    assert index.disk_changed_since(seen)
+    assert not index.disk_changed_since(seen, besides=repo / "a.py")
+    index.refresh_paths([repo / "b.py"])  # same content: no change
+    assert not index.disk_changed_since(seen, besides=repo / "a.py")
+    write(repo, {"b.py": "B = 2\n"})
+    index.refresh_paths([repo / "b.py"])
+    assert index.disk_changed_since(seen, besides=repo / "a.py")
+    # More changes than the log remembers count as changed, whichever file they were.
+    for n in (3, 4):
+        write(repo, {"a.py": f"A = {n}\n"})
+        index.refresh_paths([repo / "a.py"])
+    assert not index.disk_changed_since(index.disk_generation - 2, besides=repo / "a.py")
+    assert index.disk_changed_since(index.disk_generation - 3, besides=repo / "a.py")

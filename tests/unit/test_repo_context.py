@@ -47,7 +47,7 @@ def count(text: str) -> int:
     return len(text) // 3
 
 
-def test_block_is_reused_while_editing_and_rebuilt_when_a_file_changes_on_disk(
+def test_block_is_reused_while_editing_and_replaced_in_the_background_after_a_disk_change(
     repo: tuple[RepoContext, Path],
 ) -> None:
     rc, root = repo
@@ -61,15 +61,29 @@ def test_block_is_reused_while_editing_and_rebuilt_when_a_file_changes_on_disk(
     index = rc.index_for(main)
     assert index is not None
     grown = SHAPES + "\n\ndef shrink(value: float) -> float:\n    return value / 2\n"
-    # unsaved edits in another open file do not rebuild the block (it heads the prompt) ...
+    # unsaved edits in another open file do not replace the block (it heads the prompt) ...
     index.update_buffer(root / "shapes.py", grown)
     assert rc.provide(main, typed, len(typed), 512, count) is first
-    # ... a change on disk does
+    assert rc.follow(main, typed, len(typed), 512, count) is None
+    # ... nor does saving the file being edited (its block never shows its disk copy) ...
+    before = index.disk_generation
+    main.write_text(typed)
+    index.refresh_paths([main])
+    assert index.disk_changed_since(before)
+    assert not index.disk_changed_since(before, besides=main)
+    assert rc.follow(main, typed, len(typed), 512, count) is None
+    assert rc.provide(main, typed, len(typed), 512, count) is first
+    # ... a change of another file on disk does, through follow(): no request waits for it
     index.close_buffer(root / "shapes.py")
     (root / "shapes.py").write_text(grown)
     index.refresh_paths([root / "shapes.py"])
-    third = rc.provide(main, typed, len(typed), 512, count)
-    assert third is not first
+    assert rc.provide(main, typed, len(typed), 512, count) is first
+    offered = rc.follow(main, typed, len(typed), 512, count)
+    assert offered is not None and any("def shrink" in s.text for s in offered)
+    assert rc.offered(main, typed, len(typed)) is offered
+    rc.adopt(main, offered)
+    assert rc.provide(main, typed, len(typed), 512, count) is offered
+    assert rc.follow(main, typed, len(typed), 512, count) is None
 
 
 def test_a_new_import_changes_the_block_through_follow_not_the_request(

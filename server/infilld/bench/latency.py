@@ -173,7 +173,7 @@ def _text_of(result: Any) -> str | None:
 
 async def run_infilld(
     script: list[Visit], root: Path, server_args: list[str], settings: dict[str, Any], seed: int,
-    log: Callable[[str], None], minutes: float = 0.0, read_s: float = 0.0,
+    log: Callable[[str], None], minutes: float = 0.0, read_s: float = 0.0, save: bool = False,
 ) -> RunResult:  # fmt: skip
     from infilld.lsp.client import EditorSession
 
@@ -264,6 +264,9 @@ async def run_infilld(
                     shown = ""
             if pending is not None and not pending[1].done():
                 lsp.cancel(pending[0])
+            if save:  # --save: the editor writes the file after the line (a save, auto-save)
+                text = session.texts[session.uri(visit.file)]
+                (root / visit.file).write_text(text, encoding="utf-8")
         await asyncio.gather(*typed_through, return_exceptions=True)
         result.wall_s = time.monotonic() - t0
         stats = await _stats(session, **({"allocations": ALLOCATION_SITES} if minutes else {}))
@@ -442,6 +445,12 @@ def _parser() -> argparse.ArgumentParser:
         " (idle time the server can use; default 0)",
     )
     p.add_argument(
+        "--save",
+        action="store_true",
+        help="infilld only: write each file to disk after each line typed in it, as a save or"
+        " an editor's auto-save does (the server sees it through its file watcher)",
+    )
+    p.add_argument(
         "--minutes",
         type=float,
         default=0.0,
@@ -491,7 +500,8 @@ def main(argv: list[str]) -> int:
             print(f"infilld: {len(script)} visits over {', '.join(rels)}", flush=True)
             results.append(asyncio.run(
                 run_infilld(
-                    script, root, server_args, settings, args.seed, log, args.minutes, args.read
+                    script, root, server_args, settings, args.seed, log, args.minutes, args.read,
+                    args.save,
                 )
             ))  # fmt: skip
         if args.peer_llama_server and not args.minutes:

@@ -15,8 +15,10 @@ import logging
 import os
 import re
 import threading
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from infilld.index import store
@@ -43,6 +45,7 @@ GO_MOD = "go.mod"
 # Definitions up to this size are kept whole: a short body says more than its signature.
 SMALL_BODY_LINES = 20
 SMALL_BODY_CHARS = 1500
+DISK_LOG = 4096  # disk changes remembered by file (disk_changed_since); a checkout may be more
 _APPLY_BATCH = 256  # a cold build publishes results in batches so early requests see some
 _GO_MODULE = re.compile(r"^\s*module\s+\"?([^\s\"]+)", re.MULTILINE)
 
@@ -97,6 +100,9 @@ class WorkspaceIndex:
         self._resolved: dict[str, list[str]] = {}
         self._generation = 0
         self._disk_generation = 0
+        # The files of the last DISK_LOG disk changes, oldest first (the last is the current
+        # generation's), so a reader can tell which files changed since a generation it saw.
+        self._disk_log: deque[str] = deque(maxlen=DISK_LOG)
         self._cache_loaded = False
         self._dirty = False  # disk entries changed since the last save
         self._stop = threading.Event()
@@ -262,6 +268,7 @@ class WorkspaceIndex:
             self._disk[rel] = entry
         self._dirty = True
         self._disk_generation += 1
+        self._disk_log.append(rel)
         self._changed(rel, before, self._effective(rel))
 
     def _flush_buffers(self) -> None:
@@ -516,6 +523,19 @@ class WorkspaceIndex:
         editor buffer edits."""
         with self._lock:
             return self._disk_generation
+
+    def disk_changed_since(self, generation: int, *, besides: Path | None = None) -> bool:
+        """Whether a file other than `besides` changed on disk after `generation` (a value of
+        disk_generation). Saving the file being edited changes nothing that file's context
+        shows; changes older than the last DISK_LOG count as changed."""
+        skip = None if besides is None else self.relpath(besides)
+        with self._lock:
+            newer = self._disk_generation - generation
+            if newer <= 0:
+                return False
+            if newer > len(self._disk_log):
+                return True
+            return any(rel != skip for rel in islice(reversed(self._disk_log), newer))
 
     @property
     def generation(self) -> int:
