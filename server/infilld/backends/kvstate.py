@@ -130,10 +130,6 @@ class KVStateStore(Generic[B]):
     def drop(self, key: str) -> None:
         self._states.pop(key, None)
 
-    def get(self, key: str) -> SavedState[B] | None:
-        """The state saved under `key`, if any (it does not count as a use)."""
-        return self._states.get(key)
-
     def holds_prefix(
         self, live_key: str | None, live_tokens: Sequence[object], key: str, ids: Sequence[object]
     ) -> bool:

@@ -236,8 +236,7 @@ class LlamaBackend:
         self._key = self.states.hand_over(self._key, from_key, to_key)
 
     def holds_prefix(self, key: str, prompt: Prompt) -> bool:
-        live = [int(t) for t in self._require()._input_ids]
-        return self.states.holds_prefix(self._key, live, key, self.encode(prompt))
+        return self.states.holds_prefix(self._key, self._live_tokens(), key, self.encode(prompt))
 
     def _save_state(self) -> tuple[Any, int]:
         """Copy the live KV cache (sequence 0) out of llama.cpp."""
@@ -269,9 +268,7 @@ class LlamaBackend:
 
     def _switch_state(self, ids: list[int], cache_key: str | None) -> None:
         """Save the live cache if `ids` would overwrite another file's, restore a better one."""
-        llm = self._require()
-        live = [int(t) for t in llm._input_ids]
-        found = self.states.switch(self._key, live, cache_key, ids, self._save_state)
+        found = self.states.switch(self._key, self._live_tokens(), cache_key, ids, self._save_state)
         if found is not None:
             key, state, common = found
             t0 = time.monotonic()
@@ -286,7 +283,7 @@ class LlamaBackend:
         """Make the KV cache hold as long a prefix of `ids` as the cached tokens allow (the common
         prefix, then later cached runs moved down into place); returns its length."""
         llm = self._require()
-        cached = [int(t) for t in llm._input_ids]
+        cached = self._live_tokens()
         plan = plan_reuse(cached, ids, self._settings.cache_reuse if self._can_shift else 0)
         kv = llm._ctx
         for src, dst, n in plan.moves:
@@ -447,6 +444,10 @@ class LlamaBackend:
         with contextlib.suppress(RuntimeError, concurrent.futures.TimeoutError):
             self._owner.submit(free).result(timeout=30)  # RuntimeError: already shut down
         self._owner.shutdown()
+
+    def _live_tokens(self) -> list[int]:
+        """The tokens the live KV cache holds, in order."""
+        return [int(t) for t in self._require()._input_ids]
 
     def _require(self) -> Any:
         if self._llm is None:
