@@ -194,25 +194,28 @@ class RepoContext:
         changed = index.disk_changed_since(cached.disk_generation, besides=path)
         if not moved and not changed and imports == cached.imports:
             if cached.disk_generation != disk:  # only this file was saved: the block stands
-                with self._lock:
-                    if self._blocks.get(path) is cached:
-                        self._blocks[path] = msgspec.structs.replace(cached, disk_generation=disk)
+                self._restamp(path, cached, disk_generation=disk)
             return None
         offered = self._on_offer(path, index, text, offset, imports)
         if offered is not None:
             return offered
         block = self._select(index, path, text, offset, budget_tokens, count_tokens, imports, disk)
-        with self._lock:
-            if block.snippets == cached.snippets:
-                # The new region, imports or files want the same block: it stands for them too.
-                if self._blocks.get(path) is cached:
-                    self._blocks[path] = msgspec.structs.replace(
-                        cached, disk_generation=disk, imports=imports, line=line
-                    )
+        if block.snippets == cached.snippets:
+            # The new region, imports or files want the same block: it stands for them too.
+            self._restamp(path, cached, disk_generation=disk, imports=imports, line=line)
+            with self._lock:
                 self._next.pop(path, None)
-                return None
+            return None
+        with self._lock:
             self._next[path] = block
         return block.snippets
+
+    def _restamp(self, path: Path, cached: _Cached, **stamps: object) -> None:
+        """Let the block in use stand for a later state of the repository (new `stamps`), unless
+        another block replaced it meanwhile."""
+        with self._lock:
+            if self._blocks.get(path) is cached:
+                self._blocks[path] = msgspec.structs.replace(cached, **stamps)
 
     def offered(self, path: Path, text: str, offset: int) -> Sequence[Snippet] | None:
         """The block follow() offered for `path` and the engine has not adopted, if it is still
