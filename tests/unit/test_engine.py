@@ -380,22 +380,35 @@ async def test_a_request_interrupts_the_follow_and_gets_its_cache_back(
     assert backend.results[-1].evaluated_tokens <= 3
 
 
+async def _follow_holding_the_block(
+    engine: CompletionEngine,
+    backend: RecordingBackend,
+    follower: RegionFollower,
+    *,
+    chunk_delay: float,
+) -> int:
+    """Requests at line 5, then line 45 (a new region); then wait until the follow's prefill has
+    evaluated the region's new block, but not the window after it, which takes a while at
+    `chunk_delay` seconds a chunk. Returns the block's head length in tokens."""
+    await engine.complete(_at(5))
+    await engine.complete(_at(45))
+    backend.prefill_chunk_delay = chunk_delay
+    block = follower.block(LINES, LINES.index("value_45"))
+    head = len(fake._tokens(layout_repo_head(path=PATH.name, repo_name=None, snippets=block)))
+    for _ in range(500):
+        if backend._key == FOLLOW_CACHE_KEY and len(backend._cache) >= head:
+            break
+        await asyncio.sleep(0.01)
+    return head
+
+
 @pytest.mark.parametrize("context_off", [False, True])
 async def test_a_request_takes_over_an_interrupted_follow_that_holds_the_block(
     backend: RecordingBackend, context_off: bool
 ) -> None:
     follower = RegionFollower()
     engine = _engine(backend, follower)
-    await engine.complete(_at(5))
-    await engine.complete(_at(45))
-    backend.prefill_chunk_delay = 0.03  # the window after the new block takes a while
-    block = follower.block(LINES, LINES.index("value_45"))
-    head = len(fake._tokens(layout_repo_head(path=PATH.name, repo_name=None, snippets=block)))
-    # Wait until the follow's prefill has evaluated the new block, but not the window after it.
-    for _ in range(500):
-        if backend._key == FOLLOW_CACHE_KEY and len(backend._cache) >= head:
-            break
-        await asyncio.sleep(0.01)
+    head = await _follow_holding_the_block(engine, backend, follower, chunk_delay=0.03)
     assert engine._prefill_cancel is not None  # still under way
     if context_off:  # the user turned repository context off meanwhile: no block at all
         engine.settings = Settings(context=ContextSettings(enable=False))
@@ -447,15 +460,7 @@ async def test_a_request_never_uses_the_block_a_concurrent_take_over_replaced(
 ) -> None:
     follower = SlowToAnswerFollower()
     engine = _engine(backend, follower)
-    await engine.complete(_at(5))
-    await engine.complete(_at(45))
-    backend.prefill_chunk_delay = 0.05
-    block = follower.block(LINES, LINES.index("value_45"))
-    head = len(fake._tokens(layout_repo_head(path=PATH.name, repo_name=None, snippets=block)))
-    for _ in range(500):  # the follow's prefill holds the new block, and goes on
-        if backend._key == FOLLOW_CACHE_KEY and len(backend._cache) >= head:
-            break
-        await asyncio.sleep(0.01)
+    await _follow_holding_the_block(engine, backend, follower, chunk_delay=0.05)
     calls = follower.calls
     first = asyncio.create_task(engine.complete(_at(45, "x")))
     while follower.calls == calls:  # the first request is choosing its block: it will take the
