@@ -108,11 +108,15 @@ def test_go_imports_via_go_mod(repo: Path, tmp_path: Path) -> None:
             "go.mod": "module example.com/shop\n\ngo 1.22\n",
             "store/store.go": "package store\nfunc Get() {}\n",
             "store/store_test.go": "package store\n",
+            "shop.go": "package shop\nfunc Open() {}\n",
             "cmd/main.go": 'package main\nimport (\n\t"fmt"\n\t"example.com/shop/store"\n)\n',
+            "cmd/root.go": 'package main\nimport "example.com/shop"\n',
         },
     )
     index = build(repo, tmp_path)
     assert rels(index, index.imports_of(repo / "cmd/main.go")) == ["store/store.go"]
+    # The module's own root package lives in the workspace root, beside go.mod.
+    assert rels(index, index.imports_of(repo / "cmd/root.go")) == ["shop.go"]
     assert "go.mod" not in rels(index, index.files())
 
 

@@ -52,7 +52,8 @@ def _dir(rel: str) -> str:
 
 
 def _join(*parts: str) -> str:
-    joined = posixpath.normpath(posixpath.join(*[p for p in parts if p]))
+    """The parts joined and normalized; "" for the workspace root (all parts empty, or `a/..`)."""
+    joined = posixpath.normpath(posixpath.join("", *parts))
     return "" if joined == "." else joined
 
 
