@@ -128,6 +128,35 @@ SAMPLES: dict[str, tuple[str, str, set[str]]] = {
 }
 
 
+# Prototypes are found where headers keep them: behind an include guard, in extern "C" { }.
+HEADERS = {
+    "c": (
+        "a.h",
+        "#ifndef A_H\n#define A_H\nint f(int a);\nchar *g(void);\n#endif\n",
+        {"f", "g"},
+    ),
+    "cpp": (
+        "a.hpp",
+        '#pragma once\n#ifdef __cplusplus\nextern "C" {\n#endif\nint f(int a);\n'
+        "#ifdef __cplusplus\n}\n#endif\nint *g();\n",
+        {"f", "g"},
+    ),
+}
+
+
+@pytest.mark.parametrize("language_id", sorted(HEADERS))
+def test_header_prototypes_behind_guards(language_id: str) -> None:
+    name, code, expected = HEADERS[language_id]
+    loaded = language_for_path(name)
+    assert loaded is not None and loaded.id == language_id
+    source = code.encode()
+    found = {d.name for d in definitions(parse(source, loaded), loaded, source)}
+    assert expected <= found
+    # A declaration inside a function body is not a definition of the file.
+    body = "int main(void) { int h(int); return h(1); }\n".encode()
+    assert "h" not in {d.name for d in definitions(parse(body, loaded), loaded, body)}
+
+
 @pytest.mark.parametrize("language_id", sorted(SAMPLES))
 def test_definitions_per_language(language_id: str) -> None:
     name, code, expected = SAMPLES[language_id]
