@@ -153,7 +153,7 @@ def test_header_prototypes_behind_guards(language_id: str) -> None:
     found = {d.name for d in definitions(parse(source, loaded), loaded, source)}
     assert expected <= found
     # A declaration inside a function body is not a definition of the file.
-    body = "int main(void) { int h(int); return h(1); }\n".encode()
+    body = b"int main(void) { int h(int); return h(1); }\n"
     assert "h" not in {d.name for d in definitions(parse(body, loaded), loaded, body)}
 
 
