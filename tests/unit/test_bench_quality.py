@@ -127,6 +127,135 @@ def test_typescript_tasks(index: WorkspaceIndex) -> None:
     assert found[1][2] == "total(prices);"
 
 
+def _tasks_in(
+    root: Path, cache: Path, files: dict[str, str], rel: str
+) -> list[tuple[int, str, str]]:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    idx = WorkspaceIndex(root, cache_dir=cache)
+    idx.build()
+    try:
+        return _tasks_of(idx, rel)
+    finally:
+        idx.close()
+
+
+def test_go_tasks_follow_package_imports_and_the_package_itself(tmp_path: Path) -> None:
+    files = {
+        "go.mod": "module example.com/shop\n\ngo 1.22\n",
+        "money/money.go": (
+            "package money\n\ntype Price struct {\n\tAmount float64\n}\n\n"
+            "func Total(prices []Price) float64 {\n\treturn 0\n}\n"
+        ),
+        "money/format.go": (
+            "package money\n\nfunc Format(prices []Price) string {\n"
+            "\tsum := Total(prices)\n\treturn fmt.Sprint(sum)\n}\n"
+        ),
+        "report/report.go": (
+            'package report\n\nimport "example.com/shop/money"\n\n'
+            "func Build(amounts []float64) string {\n"
+            "\tprices := []money.Price{}\n"
+            "\tfor _, a := range amounts {\n"
+            "\t\tprices = append(prices, money.Price{Amount: a})\n"
+            "\t}\n"
+            "\treturn money.Format(prices)\n"
+            "}\n"
+        ),
+        "other/other.go": "package other\n\nfunc Sum() float64 {\n\treturn Total(nil) + 1\n}\n",
+    }
+    root, cache = tmp_path / "go", tmp_path / "cache"
+    # Another package's names come after the package's name, where an editor completes them.
+    assert _tasks_in(root, cache, files, "report/report.go") == [
+        (5, "Price", "Price{}"),
+        (7, "Price", "Price{Amount: a})"),
+        (9, "Format", "Format(prices)"),
+    ]
+    # The package's own other files need no import.
+    assert _tasks_in(root, cache, files, "money/format.go") == [(3, "Total", "Total(prices)")]
+    # A name from a package the file does not import is something else.
+    assert _tasks_in(root, cache, files, "other/other.go") == []
+
+
+def test_java_tasks_skip_locals_named_like_another_class_member(tmp_path: Path) -> None:
+    files = {
+        "src/com/shop/Price.java": (
+            "package com.shop;\n\npublic class Price {\n"
+            "    public double amount;\n"
+            "    public Price(double amount) { this.amount = amount; }\n"
+            "    public static double total(Price[] prices) { return 0; }\n"
+            "}\n"
+        ),
+        "src/com/shop/report/Report.java": (
+            "package com.shop.report;\n\nimport com.shop.Price;\n\nclass Report {\n"
+            "    String build(double[] amounts) {\n"
+            "        Price first = new Price(amounts[0]);\n"
+            "        double total = first.amount;\n"
+            "        double all = Price.total(new Price[] {first});\n"
+            "        return String.valueOf(total + all);\n"
+            "    }\n"
+            "}\n"
+        ),
+    }
+    found = _tasks_in(
+        tmp_path / "java", tmp_path / "cache", files, "src/com/shop/report/Report.java"
+    )
+    # `total` on lines 7 and 9 is a local variable, not Price.total (a method, never called
+    # there); `amount` after `first.` is Price's field.
+    assert found == [
+        (6, "Price", "Price first = new Price(amounts[0]);"),
+        (7, "amount", "amount;"),
+        (8, "Price", "Price.total(new Price[] {first});"),
+    ]
+
+
+def test_c_rust_and_php_tasks_follow_includes_modules_and_use(tmp_path: Path) -> None:
+    c_files = {
+        "money.h": "#ifndef MONEY_H\n#define MONEY_H\ndouble money_total(const double *v, int n);\n#endif\n",
+        "money.c": '#include "money.h"\ndouble money_total(const double *v, int n) { return v[0]; }\n',
+        "report.c": (
+            '#include "money.h"\n\nvoid report(void) {\n    double v[2] = {1.0, 2.0};\n'
+            "    double overall = money_total(v, 2);\n}\n"
+        ),
+    }
+    assert _tasks_in(tmp_path / "c", tmp_path / "c-cache", c_files, "report.c") == [
+        (4, "money_total", "money_total(v, 2);")
+    ]
+    rust_files = {
+        "Cargo.toml": '[package]\nname = "shop"\n',
+        "src/lib.rs": "mod money;\nmod report;\n",
+        "src/money.rs": (
+            "pub struct Price {\n    pub amount: f64,\n}\n\n"
+            "pub fn total(prices: &[Price]) -> f64 {\n    0.0\n}\n"
+        ),
+        "src/report.rs": (
+            "use crate::money::{total, Price};\n\npub fn build(amount: f64) -> f64 {\n"
+            "    let prices = vec![Price { amount }];\n"
+            "    let first = Price {\n        amount: amount,\n    };\n"
+            "    total(&prices) + first.amount\n}\n"
+        ),
+    }
+    # `amount` as a field's label or shorthand is not the symbol.
+    assert _tasks_in(tmp_path / "rs", tmp_path / "rs-cache", rust_files, "src/report.rs") == [
+        (3, "Price", "Price { amount }];"),
+        (4, "Price", "Price {"),
+        (7, "total", "total(&prices) + first.amount"),
+    ]
+    php_files = {
+        "src/Money/Price.php": (
+            "<?php\nnamespace App\\Money;\n\nclass Price\n{\n"
+            "    public function __construct(public float $amount) {}\n}\n"
+        ),
+        "src/Report.php": (
+            "<?php\nnamespace App;\n\nuse App\\Money\\Price;\n\n"
+            "function report(float $a): Price\n{\n    return new Price(amount: $a);\n}\n"
+        ),
+    }
+    assert _tasks_in(tmp_path / "php", tmp_path / "php-cache", php_files, "src/Report.php") == [
+        (7, "Price", "Price(amount: $a);")
+    ]
+
+
 def test_buffer_does_not_leak_the_answer(index: WorkspaceIndex) -> None:
     path = index.abspath("shop/report.py")
     text = path.read_text()

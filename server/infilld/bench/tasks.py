@@ -2,10 +2,20 @@
 
 A task puts the cursor just before the first identifier on a line that names a symbol defined in
 another file of the repository (and not in the line's own file), and asks for the rest of that
-line. The name must also be imported by name into the line's file (`from .items import RunItem`,
-`import { Collection } from "./collection"`): a bare name that merely matches a definition
-elsewhere (`type`, `connect`, a local variable `handoff`) is usually something else.
-Attribute and property positions (`x.connect`) are skipped for the same reason. Definition headers, import statements, comments and short lines are never used. The buffer
+line. A bare name that merely matches a definition elsewhere (`type`, `connect`, a local variable
+`handoff`) is usually something else, so the line's file must also import the symbol:
+- Python and JavaScript/TypeScript import names, so the name must be imported by name
+  (`from .items import RunItem`, `import { Collection } from "./collection"`), and attribute and
+  property positions (`x.connect`) are skipped;
+- the other languages import files, packages or modules (`#include "config.h"`, Go's
+  `import "example.com/m/util"`, Rust's `use crate::config`, Java's `import a.b.Config`, PHP's
+  `use App\\Util\\Helper`), so one of the files that define the name must be among the files the
+  line's file imports, as the index resolves them. In Go and Java the other files of the same
+  directory (the same package) count as imported, since the language makes their names visible
+  without an import. There a member position is a task like any other: `util.Do(` is Go's only
+  way to call another package's function. C# `using` names namespaces, which the index does not
+  resolve to files, so C# offers no tasks.
+Definition headers, import and package statements, comments and short lines are never used. The buffer
 handed to the engine is the file with the rest of that line removed, so neither the prompt nor
 the index (which must be fed the buffer) can see the answer; the same line elsewhere in the
 repository is fair game, because finding it is what repository context is for.
@@ -26,8 +36,10 @@ from infilld.index import Symbol, WorkspaceIndex
 from infilld.syntax import LoadedLanguage, language_for_path, parse
 from infilld.syntax import imports as extract_imports
 
-# Only languages whose references and imports queries the benchmark was checked against.
-TASK_LANGUAGES = frozenset({"python", "typescript", "typescriptreact", "javascript"})
+# Languages whose imports name the symbols they bring in; the others import files or packages.
+IMPORTS_BY_NAME = frozenset({"python", "typescript", "typescriptreact", "javascript"})
+# Where every file of a directory is one package whose names need no import.
+PACKAGE_IS_DIRECTORY = frozenset({"go", "java"})
 MIN_LINE_CHARS = 10  # shorter lines (`pass`, `}`, `else:`) say nothing about context
 MIN_TRUTH_CHARS = 3
 MAX_TRUTH_CHARS = 160  # a longer rest of line is rarely one suggestion; it also costs generation
@@ -88,14 +100,23 @@ def _references(tree: Tree, language: LoadedLanguage) -> list[Node]:
     return nodes
 
 
-def _comment_lines(tree: Tree) -> set[int]:
-    """Lines that hold a comment (tree-sitter's `comment` nodes), whole or trailing."""
+# Statements that name the file's own package or namespace: no completion there uses the repo.
+_PACKAGE_STATEMENTS = frozenset(
+    {"package_clause", "package_declaration", "namespace_definition", "namespace_declaration"}
+)
+
+
+def _comment_and_package_lines(tree: Tree) -> set[int]:
+    """Lines that hold a comment (`comment`, or Rust's and Java's `line_comment` and
+    `block_comment`), whole or trailing, and the first line of a package or namespace statement."""
     lines: set[int] = set()
     stack = [tree.root_node]
     while stack:
         node = stack.pop()
-        if node.type == "comment":
+        if node.type.endswith("comment"):
             lines.update(range(node.start_point.row, node.end_point.row + 1))
+        elif node.type in _PACKAGE_STATEMENTS:
+            lines.add(node.start_point.row)
         stack.extend(node.children)
     return lines
 
@@ -109,16 +130,59 @@ _MEMBER_FIELDS = (
 )
 
 
-def _is_member_position(node: Node) -> bool:
+# The same for the languages that import files: an identifier that labels a field or an argument
+# (`T{Kind: 1}`, `S { kind: 1 }`, `.kind = 1`, `f(name: $v)`) names a member of something else,
+# and Rust's shorthand `S { flags }` names a local variable.
+_LABEL_FIELDS = (
+    ("keyed_element", "key"),  # Go T{Kind: 1} (the key is a literal_element around the name)
+    ("field_initializer", "field"),  # Rust S { kind: 1 }
+    ("argument", "name"),  # PHP and C# f(name: v)
+)
+_LABEL_PARENTS = frozenset({"field_designator", "shorthand_field_initializer"})  # C .kind = 1
+# Definition kinds that are only ever called: a bare use of such a name without a call after it
+# (`handle != null`, `info.versionName`) is a local variable or a field of the same name.
+_CALLABLE_KINDS = frozenset({"function", "method", "macro"})
+# Definition kinds that another file's code reaches through a qualifier (`pkg.Var`, `obj.field`):
+# the same name unqualified (`super(json)`) is a local variable or parameter.
+_MEMBER_KINDS = frozenset({"variable", "field"})
+
+
+def _fills_field(node: Node, fields: Sequence[tuple[str, str]]) -> bool:
+    """Whether `node` (or the literal_element wrapping it) is the `field` child of its parent."""
     parent = node.parent
+    if parent is not None and parent.type == "literal_element" and parent.named_child_count == 1:
+        node, parent = parent, parent.parent
     if parent is None:
         return False
-    for parent_type, field in _MEMBER_FIELDS:
+    for parent_type, field in fields:
         if parent.type == parent_type:
             child = parent.child_by_field_name(field)
             if child is not None and child.start_byte == node.start_byte:
                 return True
     return False
+
+
+def _is_member_position(node: Node) -> bool:
+    return _fills_field(node, _MEMBER_FIELDS)
+
+
+def _is_label(node: Node) -> bool:
+    parent = node.parent
+    return (parent is not None and parent.type in _LABEL_PARENTS) or _fills_field(
+        node, _LABEL_FIELDS
+    )
+
+
+def _is_qualified(line: str, column: int) -> bool:
+    """Whether the name starting at `column` follows a qualifier: `x.`, `x->`, `x::`."""
+    return line[:column].rstrip().endswith((".", "->", "::"))
+
+
+def _is_called(line: str, end_column: int) -> bool:
+    """Whether the name ending at `end_column` is called: `(` after it, or Rust's `!(` of a
+    macro and `::<` of a generic call."""
+    rest = line[end_column:].lstrip()
+    return rest.startswith(("(", "!", "::<"))
 
 
 def _node_name(node: Node) -> str:
@@ -130,7 +194,7 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
     """All tasks a file offers, in line order (see the module docstring for the rules)."""
     rel = index.relpath(path)
     language = language_for_path(path)
-    if rel is None or language is None or language.id not in TASK_LANGUAGES:
+    if rel is None or language is None or "references" not in language.queries:
         return []
     if rel.endswith(_SKIPPED_SUFFIXES):
         return []
@@ -145,15 +209,17 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
         line_starts.append(pos)
         pos += len(line) + 1
     own_names = {s.name for s in index.file_symbols(path)}
+    by_name = language.id in IMPORTS_BY_NAME
     imported_names = {name for ref in extract_imports(tree, language) for name in ref.names}
+    imported_files = set() if by_name else _imported_files(index, path, rel, language.id)
     excluded = (
         _import_lines(tree, language)
         | _header_lines(index.file_symbols(path))
-        | _comment_lines(tree)
+        | _comment_and_package_lines(tree)
     )
     tasks: list[LineTask] = []
     done_lines: set[int] = set()
-    verdicts: dict[str, tuple[str, ...] | None] = {}
+    verdicts: dict[str, tuple[tuple[str, ...], frozenset[str]] | None] = {}
     for node in _references(tree, language):
         row = node.start_point.row
         if row in done_lines or row in excluded or node.end_point.row != row:
@@ -161,15 +227,25 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
         if row >= len(lines) or len(lines[row].strip()) < MIN_LINE_CHARS:
             continue
         name = _node_name(node)
-        if name not in imported_names or _is_member_position(node):
+        if by_name and (name not in imported_names or _is_member_position(node)):
+            continue
+        if not by_name and _is_label(node):
             continue
         if name not in verdicts:
             verdicts[name] = _cross_file(index, name, rel, own_names)
-        defined_in = verdicts[name]
-        if defined_in is None:
+        verdict = verdicts[name]
+        if verdict is None:
             continue
-        done_lines.add(row)  # only the first qualifying identifier of a line
+        defined_in, kinds = verdict
         column = len(line_bytes[row][: node.start_point.column].decode("utf-8", errors="replace"))
+        if not by_name:
+            if not imported_files.intersection(defined_in):
+                continue
+            if kinds is _CALLABLE_KINDS and not _is_called(lines[row], column + len(name)):
+                continue
+            if kinds is _MEMBER_KINDS and not _is_qualified(lines[row], column):
+                continue
+        done_lines.add(row)  # only the first qualifying identifier of a line
         truth = lines[row][column:].rstrip()
         if not (MIN_TRUTH_CHARS <= len(truth) <= MAX_TRUTH_CHARS):
             continue
@@ -191,19 +267,42 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
     return tasks
 
 
+def _imported_files(index: WorkspaceIndex, path: Path, rel: str, language_id: str) -> set[str]:
+    """The workspace files (relative paths) whose names `path` sees through its imports, plus
+    its package's other files where a package is a directory."""
+    files = {r for r in (index.relpath(p) for p in index.imports_of(path)) if r is not None}
+    if language_id in PACKAGE_IS_DIRECTORY:
+        folder = rel.rpartition("/")[0]
+        files.update(
+            other
+            for other in index.relpaths()
+            if other != rel
+            and other.rpartition("/")[0] == folder
+            and index.file_language(index.abspath(other)) == language_id
+        )
+    return files
+
+
 def _cross_file(
     index: WorkspaceIndex, name: str, rel: str, own_names: set[str]
-) -> tuple[str, ...] | None:
-    """The other files defining `name`, or None when it is local, unknown or too generic."""
+) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    """The other files defining `name`, and _CALLABLE_KINDS or _MEMBER_KINDS when all its
+    definitions are of those kinds (else an empty set); None when the name is local, unknown or
+    too generic."""
     if len(name) < 2 or name in own_names:
         return None
     defs = index.definitions(name)
     if not defs or any(d.path == rel for d in defs):
         return None
-    files = tuple(sorted({d.path for d in defs if not d.path.endswith(_SKIPPED_SUFFIXES)}))
+    kept = [d for d in defs if not d.path.endswith(_SKIPPED_SUFFIXES)]
+    files = tuple(sorted({d.path for d in kept}))
     if not files or len(files) > MAX_DEFINITIONS:
         return None
-    return files
+    if all(d.kind in _CALLABLE_KINDS for d in kept):
+        return files, _CALLABLE_KINDS
+    if all(d.kind in _MEMBER_KINDS for d in kept):
+        return files, _MEMBER_KINDS
+    return files, frozenset()
 
 
 def extract_tasks(
