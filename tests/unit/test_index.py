@@ -117,6 +117,10 @@ def test_go_imports_via_go_mod(repo: Path, tmp_path: Path) -> None:
     assert rels(index, index.imports_of(repo / "cmd/main.go")) == ["store/store.go"]
     # The module's own root package lives in the workspace root, beside go.mod.
     assert rels(index, index.imports_of(repo / "cmd/root.go")) == ["shop.go"]
+    # A package's files see each other without imports; its tests see it, not the reverse.
+    assert rels(index, index.package_files(repo / "cmd/main.go")) == ["cmd/root.go"]
+    assert rels(index, index.package_files(repo / "store/store.go")) == []
+    assert rels(index, index.package_files(repo / "store/store_test.go")) == ["store/store.go"]
     assert "go.mod" not in rels(index, index.files())
 
 

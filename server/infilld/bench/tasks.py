@@ -38,8 +38,6 @@ from infilld.syntax import imports as extract_imports
 
 # Languages whose imports name the symbols they bring in; the others import files or packages.
 IMPORTS_BY_NAME = frozenset({"python", "typescript", "typescriptreact", "javascript"})
-# Where every file of a directory is one package whose names need no import.
-PACKAGE_IS_DIRECTORY = frozenset({"go", "java"})
 MIN_LINE_CHARS = 10  # shorter lines (`pass`, `}`, `else:`) say nothing about context
 MIN_TRUTH_CHARS = 3
 MAX_TRUTH_CHARS = 160  # a longer rest of line is rarely one suggestion; it also costs generation
@@ -211,7 +209,7 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
     own_names = {s.name for s in index.file_symbols(path)}
     by_name = language.id in IMPORTS_BY_NAME
     imported_names = {name for ref in extract_imports(tree, language) for name in ref.names}
-    imported_files = set() if by_name else _imported_files(index, path, rel, language.id)
+    imported_files = set() if by_name else _imported_files(index, path)
     excluded = (
         _import_lines(tree, language)
         | _header_lines(index.file_symbols(path))
@@ -267,20 +265,11 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
     return tasks
 
 
-def _imported_files(index: WorkspaceIndex, path: Path, rel: str, language_id: str) -> set[str]:
+def _imported_files(index: WorkspaceIndex, path: Path) -> set[str]:
     """The workspace files (relative paths) whose names `path` sees through its imports, plus
-    its package's other files where a package is a directory."""
-    files = {r for r in (index.relpath(p) for p in index.imports_of(path)) if r is not None}
-    if language_id in PACKAGE_IS_DIRECTORY:
-        folder = rel.rpartition("/")[0]
-        files.update(
-            other
-            for other in index.relpaths()
-            if other != rel
-            and other.rpartition("/")[0] == folder
-            and index.file_language(index.abspath(other)) == language_id
-        )
-    return files
+    the other files of its package where a package is a directory (Go, Java)."""
+    paths = [*index.imports_of(path), *index.package_files(path)]
+    return {r for r in (index.relpath(p) for p in paths) if r is not None}
 
 
 def _cross_file(

@@ -306,6 +306,25 @@ _RESOLVERS: dict[str, Callable[[str, ImportSpec, FileSet], list[str]]] = {
 }
 
 
+# Languages where the files of one directory are one package, whose names every file of it sees
+# without an import, and the suffix of those files.
+_PACKAGE_DIRECTORY_SUFFIX = {"go": ".go", "java": ".java"}
+
+
+def package_siblings(rel: str, language: str | None, files: FileSet) -> list[str]:
+    """The other files of `rel`'s package where a package is a directory (Go, Java), sorted;
+    [] elsewhere. Go's tests see their package, but the package does not see its tests."""
+    suffix = _PACKAGE_DIRECTORY_SUFFIX.get(language or "")
+    if suffix is None:
+        return []
+    with_tests = rel.endswith("_test.go")
+    return [
+        p
+        for p in files.by_dir.get(_dir(rel), ())
+        if p != rel and p.endswith(suffix) and (with_tests or not p.endswith("_test.go"))
+    ]
+
+
 def resolve_imports(
     rel: str, language: str | None, specs: Iterable[ImportSpec], files: FileSet
 ) -> list[str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from infilld.index import store
 from infilld.index.ignore import IgnoreRules
 from infilld.index.model import FileEntry, ImportSpec, Symbol
-from infilld.index.resolve import FileSet, resolve_imports
+from infilld.index.resolve import FileSet, package_siblings, resolve_imports
 from infilld.index.walk import (
     MANIFEST_NAMES,
     VENDORED_DIRS,
@@ -593,6 +593,17 @@ class WorkspaceIndex:
                 cached = resolve_imports(rel, entry.language, entry.imports, self._file_set())
                 self._resolved[rel] = cached
             return [self.root / r for r in cached]
+
+    def package_files(self, path: Path) -> list[Path]:
+        """The other files of `path`'s package in Go and Java, where a directory is a package
+        and its files see each other's names without imports; [] in other languages."""
+        rel = self.relpath(path)
+        if rel is None:
+            return []
+        with self._lock:
+            entry = self._effective(rel)
+            language = entry.language if entry is not None else self._language_id(rel)
+            return [self.root / r for r in package_siblings(rel, language, self._file_set())]
 
     def resolve(self, path: Path, language: str, specs: Iterable[ImportSpec]) -> list[Path]:
         """Resolve imports found in some text of `path` (e.g. a buffer the index has not seen)."""
