@@ -193,6 +193,37 @@ def test_definitions_in_another_language_family_are_ignored(tmp_path: Path) -> N
     assert [s.path for s in got] == ["app/model.py"]
 
 
+def test_a_java_package_sees_its_own_files_without_imports(tmp_path: Path) -> None:
+    method = "    double applyDiscount(double amount) {{\n        return amount * {};\n    }}\n"
+    index = _workspace(
+        tmp_path,
+        {
+            "src/com/shop/Pricing.java": (
+                "package com.shop;\n\nclass Pricing {\n"
+                + "".join(f"    int rate{i} = {i};\n" for i in range(60))  # unlike Cart's lines
+                + method.format("0.9")
+                + "}\n"
+            ),
+            "src/com/other/Fees.java": (
+                "package com.other;\n\nclass Fees {\n" + method.format("1.1") + "}\n"
+            ),
+            "src/com/shop/Cart.java": "package com.shop;\n",
+        },
+    )
+    path = index.root / "src/com/shop/Cart.java"
+    text = (
+        "package com.shop;\n\nclass Cart {\n    double total(double a) {\n"
+        "        var pricing = Registry.current();\n        return pricing.applyDiscount(a);\n"
+        "    }\n}\n"
+    )
+    got = select_context(index, path, text, len(text), budget_tokens=400, count_tokens=tokens)
+    # A method name alone is too generic to trust, unless its file is one this file sees: here
+    # Pricing, in the same package, and not the other package's look-alike.
+    assert [s.path for s in got] == ["src/com/shop/Pricing.java"]
+    assert "amount * 0.9" in got[0].text
+    assert "rate1 " not in got[0].text  # the definition, not a look-alike chunk of its file
+
+
 def test_a_name_imported_but_not_used_yet_comes_first(tmp_path: Path) -> None:
     # Two imported definitions compete for a budget that fits one: the one the file imports and
     # does not use yet (the line being written is about to) wins over one it already uses often.

@@ -157,6 +157,12 @@ class _Selector:
         rels = [self.index.relpath(p) for p in paths]
         return [r for r in rels if r is not None and r != self.current]
 
+    def package_files(self) -> list[str]:
+        """The other files of this file's package in Go and Java, which it sees without
+        imports: a name they define counts as imported, though their API is not offered."""
+        rels = [self.index.relpath(p) for p in self.index.package_files(self.path)]
+        return [r for r in rels if r is not None]
+
     def near_identifiers(self) -> list[str]:
         names = identifiers_near(self.text, self.offset)
         if self.tree is not None and self.language is not None:
@@ -210,9 +216,8 @@ class _Selector:
     # ---------------------------------------------------------------- candidates
 
     def used_definitions(
-        self, used: Counter[str], local: set[str], imported: list[str]
+        self, used: Counter[str], local: set[str], imported_set: set[str]
     ) -> list[_Piece]:
-        imported_set = set(imported)
         pieces: list[_Piece] = []
         for name, count in sorted(used.items()):
             if name in local or len(name) < 2:
@@ -479,13 +484,14 @@ def select_context(
     used = sel.file_identifiers()
     local = sel.local_names()
     imported = sel.imported_files()
+    imported_set = {*imported, *sel.package_files()}
 
     # Phase 1: code like the cursor's (if asked for), then what the whole file needs. Only the
     # first depends on the cursor, and only on the lines above it.
     candidates = _rank(
         [
             *(sel.near_code(prompt_lines) if near_code else []),
-            *sel.used_definitions(used, local, imported),
+            *sel.used_definitions(used, local, imported_set),
             *sel.imported_api(imported, used),
             *sel.recent_regions(recent),
             *sel.similar_chunks(set(used) if used else _ids(text)),
@@ -497,7 +503,6 @@ def select_context(
 
     # Phase 2: names near the cursor, only with what is left (includes names too generic for
     # phase 1, which the cursor's neighbourhood now disambiguates by nearness).
-    imported_set = set(imported)
     for name in sel.near_identifiers():
         if name in local or len(name) < 2:
             continue
