@@ -15,10 +15,10 @@ line. A bare name that merely matches a definition elsewhere (`type`, `connect`,
   without an import. There a member position is a task like any other: `util.Do(` is Go's only
   way to call another package's function. C# `using` names namespaces, which the index does not
   resolve to files, so C# offers no tasks.
-Definition headers, import and package statements, comments and short lines are never used. The buffer
-handed to the engine is the file with the rest of that line removed, so neither the prompt nor
-the index (which must be fed the buffer) can see the answer; the same line elsewhere in the
-repository is fair game, because finding it is what repository context is for.
+Definition headers, import and package statements, comments and short lines are never used.
+The buffer handed to the engine is the file with the rest of that line removed, so neither the
+prompt nor the index (which must be fed the buffer) can see the answer; the same line elsewhere
+in the repository is fair game, because finding it is what repository context is for.
 
 Sampling is seeded and capped per file and per repository, so a run is repeatable.
 """
@@ -177,10 +177,10 @@ def _is_qualified(line: str, column: int) -> bool:
 
 
 def _is_called(line: str, end_column: int) -> bool:
-    """Whether the name ending at `end_column` is called: `(` after it, or Rust's `!(` of a
-    macro and `::<` of a generic call."""
+    """Whether the name ending at `end_column` is called: `(` after it, Rust's `!(`, `![` or
+    `!{` of a macro (not `!=`), or `::<` of a generic call."""
     rest = line[end_column:].lstrip()
-    return rest.startswith(("(", "!", "::<"))
+    return rest.startswith(("(", "!(", "![", "!{", "::<"))
 
 
 def _node_name(node: Node) -> str:
