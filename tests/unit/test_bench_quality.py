@@ -18,6 +18,7 @@ from infilld.bench.similar import select_similar
 from infilld.bench.tasks import candidate_tasks, extract_tasks
 from infilld.config import Settings
 from infilld.engine.context import select_context
+from infilld.errors import InfilldError
 from infilld.index import WorkspaceIndex
 
 MODELS = '''\
@@ -514,6 +515,25 @@ def test_summaries_and_ratios() -> None:
     assert none.latency_ms_median == 20
     ctx = summarize("r", "infilld", [result("infilld", True, 10), result("infilld", True, 50)])
     assert quality.ratios([none, ctx], "r") == "r: infilld/none exact = 2.00x"
+
+
+def test_a_repository_without_tasks_is_reported_not_scored(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "csharp"
+    empty.mkdir()
+    (empty / "User.cs").write_text("namespace App { public class User { } }\n")
+    (empty / "Svc.cs").write_text("using App;\nclass Svc { User u = new User(); }\n")
+    common = ["--tasks", "3", "--backend", "fake", "--modes", "none", "--quiet"]
+    with pytest.raises(InfilldError, match="no tasks in csharp: no line uses a symbol"):
+        quality.main(["--repo", str(empty), *common])
+    # Beside a repository with tasks, the empty one is named on stderr and left out of the
+    # table, instead of a row of zeros that would read as 0% exact.
+    assert quality.main(["--repo", str(repo), "--repo", str(empty), *common]) == 0
+    out, err = capsys.readouterr()
+    assert "csharp: no line uses a symbol" in err
+    assert "| repo | none |" in out
+    assert "| csharp |" not in out and "| all |" not in out
 
 
 def test_the_default_budget_is_the_one_the_server_ships() -> None:

@@ -437,6 +437,14 @@ def print_report(summaries: Sequence[Summary], repo_names: Sequence[str]) -> Non
     print(f"\n{METRICS_NOTE}")
 
 
+# Why a repository can offer no task (bench/tasks.py has the rules).
+NO_TASKS = (
+    "no line uses a symbol that another of its files defines and the line's file imports "
+    "(tasks come from Python, JS/TS, Go, Rust, Java, C/C++, PHP and Bash files; C# and files "
+    "without a grammar offer none)"
+)
+
+
 def report_from_json(paths: Sequence[str]) -> int:
     """Re-print the tables of earlier runs (`--json` files), one section per file."""
     for path in paths:
@@ -479,6 +487,7 @@ async def _run(
     await asyncio.wrap_future(backend.submit(lambda: backend.load(None)))
     all_results: list[TaskResult] = []
     summaries: list[Summary] = []
+    measured: list[str] = []  # the repositories that offered tasks
 
     def progress(r: TaskResult, i: int, n: int) -> None:
         if not args.quiet:
@@ -514,6 +523,11 @@ async def _run(
                 print(
                     f"{repo.name}: {len(index.files())} files, {len(tasks)} tasks", file=sys.stderr
                 )
+                if not tasks:
+                    print(f"{repo.name}: {NO_TASKS}; left out of the table", file=sys.stderr)
+                    index.close()
+                    continue
+                measured.append(repo.name)
                 session = _Session(index, args.seed, near_code=args.near_code)
                 for mode in modes:
                     results = await run_mode(
@@ -533,12 +547,14 @@ async def _run(
                 index.close()
     finally:
         backend.close()
-    if len(repos) > 1:
+    if not measured:
+        raise InfilldError(f"no tasks in {', '.join(r.name for r in repos)}: {NO_TASKS}")
+    if len(measured) > 1:
         for mode in modes:
             summaries.append(summarize("all", mode, [r for r in all_results if r.mode == mode]))
     dump()
     print(f"\nCommand: `{command}`  (model {settings.model.name}, budget {args.budget} tokens)\n")
-    print_report(summaries, [*(r.name for r in repos), *(["all"] if len(repos) > 1 else [])])
+    print_report(summaries, [*measured, *(["all"] if len(measured) > 1 else [])])
     return 0
 
 
