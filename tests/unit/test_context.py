@@ -224,6 +224,39 @@ def test_a_java_package_sees_its_own_files_without_imports(tmp_path: Path) -> No
     assert "rate1 " not in got[0].text  # the definition, not a look-alike chunk of its file
 
 
+def test_after_a_receiver_the_block_lists_its_types_members(tmp_path: Path) -> None:
+    # A class far too big for the block: 60 methods with 6-line bodies.
+    methods = "".join(
+        f"    public void step{i}(int n) {{\n" + "        n++;\n" * 4 + "    }\n" for i in range(60)
+    )
+    bridge = (
+        "package com.shop.core;\n\npublic class Bridge {\n"
+        "    private int secret;\n"
+        + methods
+        + "    public void releaseCall(PluginCall call) {\n        call.done();\n    }\n"
+        + "    private void hidden() {\n    }\n"
+        + "}\n"
+    )
+    index = _workspace(
+        tmp_path,
+        {"src/com/shop/core/Bridge.java": bridge, "src/com/shop/PluginCall.java": "package a;\n"},
+    )
+    path = index.root / "src/com/shop/PluginCall.java"
+    text = (
+        "package com.shop;\n\nimport com.shop.core.Bridge;\n\nclass PluginCall {\n"
+        "    public void release(Bridge bridge) {\n        bridge."
+    )
+    got = select_context(index, path, text, len(text), budget_tokens=300, count_tokens=tokens)
+    block = {s.path: s.text for s in got}["src/com/shop/core/Bridge.java"]
+    lines = block.splitlines()
+    # Signatures only, the one named like the code above the cursor among them, inside the
+    # class's header and closing brace, and within a third of the budget.
+    assert lines[0] == "public class Bridge {" and lines[-1] == "}"
+    assert "    public void releaseCall(PluginCall call)" in lines
+    assert "n++;" not in block and "hidden" not in block and "secret" not in block
+    assert tokens(block) <= 300 // 3
+
+
 def test_a_name_imported_but_not_used_yet_comes_first(tmp_path: Path) -> None:
     # Two imported definitions compete for a budget that fits one: the one the file imports and
     # does not use yet (the line being written is about to) wins over one it already uses often.

@@ -27,6 +27,7 @@ from pathlib import Path
 from infilld.config import CompletionSettings
 from infilld.engine.near_code import near_windows, query_identifiers
 from infilld.engine.prompt import Snippet
+from infilld.engine.receivers import rank_members, receiver_types, words
 from infilld.index import Symbol, WorkspaceIndex
 from infilld.index.model import ImportSpec
 from infilld.syntax import (
@@ -46,6 +47,12 @@ from infilld.syntax import references as extract_references
 # the model uses best; see engine/near_code.py), then definitions of names the file uses, then the
 # rest of an imported module's API, then recent regions, then lexical look-alikes.
 _SCORE_NEAR_CODE = 20.0  # + similarity: above every definition bonus combined
+_SCORE_RECEIVER = 30.0  # the members of the types the cursor's code calls into: before all else
+_RECEIVER_SHARE = 3  # ... but at most a third of the budget
+_TYPE_KINDS = frozenset({"class", "interface", "type", "enum"})
+_RECEIVER_CONTEXT_LINES = 3  # lines above the cursor whose words rank a type's members
+_PRIVATE = re.compile(r"\bprivate\b")  # Java, C#, PHP, TS: not callable from another class
+_GO_RECEIVER = re.compile(r"func\s*\(\s*\w*\s*\*?\s*(\w+)")
 _SCORE_USED_DEFINITION = 6.0
 _SCORE_USED_IN_IMPORT = 2.0  # bonus: the definition lives in a module the file imports
 _SCORE_IMPORTED_BY_NAME = 1.0  # bonus: ... and the file imports the name itself
@@ -278,6 +285,94 @@ class _Selector:
                 return number
         return len(lines)
 
+    def receiver_members(self, budget_tokens: int) -> list[_Piece]:
+        """For the receivers the cursor's code calls members of (`bridge.`), their declared
+        types' member signatures, the most relevant first, within a share of the budget."""
+        share = budget_tokens // _RECEIVER_SHARE
+        line_start = self.text.rfind("\n", 0, self.offset) + 1
+        cursor_line = self.text[line_start : self.offset]
+        typed = _IDENTIFIER.search(cursor_line[::-1])
+        typed_prefix = typed.group()[::-1] if typed is not None and typed.start() == 0 else ""
+        above = line_start
+        for _ in range(_RECEIVER_CONTEXT_LINES):
+            above = self.text.rfind("\n", 0, max(0, above - 1)) + 1
+        near = words(_IDENTIFIER.findall(self.text[above : self.offset]))
+        pieces: list[_Piece] = []
+        for order, name in enumerate(receiver_types(self.text, self.offset)):
+            types = [
+                d
+                for d in _shown_elsewhere(self.index.definitions(name), self.current, self.family)
+                if d.kind in _TYPE_KINDS
+            ]
+            if len(types) != 1:
+                continue  # unknown here, or too many look-alikes to pick one
+            sym = types[0]
+            members = self._members(sym)
+            if not members:
+                continue
+            ranked = rank_members([m.name for m in members], near, typed_prefix)
+            header = _named_line(sym)
+            lines = self.lines(sym.path)
+            braces = sym.end_line < len(lines) and lines[sym.end_line].strip() in {"}", "};"}
+            closing = ""
+            if sym.path.endswith(".go"):
+                # Go's methods live outside the struct: close it on its header line.
+                header = re.sub(r"\{\s*$", "{ ... }", header)
+            elif braces:
+                header = header if header.endswith("{") else header + " {"
+                closing = lines[sym.end_line].rstrip()
+            cost = self.count_tokens(f"{sym.path}\n{header}\n{closing}\n")
+            kept: list[tuple[Symbol, str]] = []
+            for i in ranked:
+                line = _named_line(members[i])
+                line_cost = self.count_tokens(line + "\n")
+                if cost + line_cost <= share:
+                    cost += line_cost
+                    kept.append((members[i], line))
+            if not kept:
+                continue
+            kept.sort(key=lambda k: (k[0].path, k[0].start_line))
+            stubs = tuple((m.start_line, m.end_line, line) for m, line in kept)
+            pieces.append(
+                _Piece(
+                    sym.path, sym.start_line, sym.end_line, header,
+                    _SCORE_RECEIVER - order, False, stubs, closing,
+                )
+            )  # fmt: skip
+            share -= cost
+        return pieces
+
+    def _members(self, sym: Symbol) -> list[Symbol]:
+        """A type's public members: those its body holds, or in Go the methods whose receiver
+        it is, in any file of its package."""
+        if sym.path.endswith(".go"):
+            package = self.index.package_files(self.index.abspath(sym.path))
+            files = [sym.path, *(r for r in map(self.index.relpath, package) if r is not None)]
+            # Another package sees only the exported (capitalised) methods.
+            same_package = self.current is not None and _dir(self.current) == _dir(sym.path)
+            found: list[Symbol] = []
+            for rel in files:
+                for m in self.symbols(rel):
+                    receiver = _GO_RECEIVER.match(m.signature.strip())
+                    if (
+                        m.kind == "method"
+                        and receiver is not None
+                        and receiver.group(1) == sym.name
+                        and (same_package or m.name[:1].isupper())
+                    ):
+                        found.append(m)
+            return found
+        return [
+            m
+            for m in self.symbols(sym.path)
+            if m.container == sym.name
+            and sym.start_line < m.start_line <= sym.end_line
+            and m.is_public
+            and m.kind != "class"
+            and m.name != sym.name  # a constructor is not called through an instance
+            and not _PRIVATE.search(_named_line(m))
+        ]
+
     def near_code(self, prompt_lines: tuple[int, int]) -> list[_Piece]:
         if self.current is None:
             return []
@@ -449,6 +544,18 @@ class _Budget:
         return True
 
 
+def _dir(rel: str) -> str:
+    return rel.rpartition("/")[0]
+
+
+def _named_line(sym: Symbol) -> str:
+    """The line of a definition's signature that names it (not an `@Override` above it),
+    trailing whitespace and an opening brace's body cut: a member's line in its type's stub."""
+    lines = sym.signature.rstrip().splitlines() or [""]
+    line = next((ln for ln in lines if sym.name in ln), lines[0]).rstrip()
+    return line if line.startswith((" ", "\t")) or not sym.container else "    " + line
+
+
 def _rank(pieces: Iterable[_Piece]) -> list[_Piece]:
     best: dict[tuple[str, int, int], _Piece] = {}
     for piece in pieces:
@@ -490,6 +597,7 @@ def select_context(
     # first depends on the cursor, and only on the lines above it.
     candidates = _rank(
         [
+            *sel.receiver_members(budget_tokens),
             *(sel.near_code(prompt_lines) if near_code else []),
             *sel.used_definitions(used, local, imported_set),
             *sel.imported_api(imported, used),

@@ -1,0 +1,78 @@
+"""Receivers at the cursor and the types they were declared with, read from text alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from infilld.engine.receivers import (
+    declared_type,
+    rank_members,
+    receiver_types,
+    receivers_near,
+    words,
+)
+
+
+def _at_end(text: str) -> tuple[str, int]:
+    return text, len(text)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # Java: a parameter shadows the field of the same name, being nearer.
+        (
+            "class C {\n    private Store bridge;\n    void f(Bridge bridge) {\n        bridge.",
+            ["Bridge"],
+        ),
+        # Go: a pointer parameter, an unexported receiver type, a composite literal.
+        ("func (p *parser) f(b *Body) {\n\tx := &Expr{}\n\tb.", ["Body"]),
+        ("func (p *parser) f() {\n\tp.", ["parser"]),
+        ("func f() {\n\tx := &Expr{Op: 1}\n\tx.", ["Expr"]),
+        # TS and Python annotations, generics skipped.
+        ("function f(db: Collection<Row>, q) {\n  db.", ["Collection"]),
+        ("def f(session: Session):\n    session.", ["Session"]),
+        # PHP typed parameters and `new`.
+        ("function run(InputInterface $input) {\n    $input->", ["InputInterface"]),
+        ("$helper = new QuestionHelper();\n$helper->", ["QuestionHelper"]),
+        # A capitalised receiver is the type itself (static calls, Rust paths).
+        ("    Logger.", ["Logger"]),
+        ("let s = Span::new(a, b);\nSpan::", ["Span"]),
+        # `this` and `self` are the file's own class; an untyped local gives nothing, and a
+        # method's result is not a type (`diags = diags.Append(` says nothing of diags).
+        ("    this.", []),
+        ("x = make()\nx.", []),
+        ("var diags Diagnostics\ndiags = diags.Append(d)\ndiags.", ["Diagnostics"]),
+        ("x = obj.Build(1)\nx.", []),
+        # A comment names no receiver.
+        ("// see bodies.\nb := &hcl.Body{}\nb.", ["Body"]),
+    ],
+)
+def test_receiver_types(code: str, expected: list[str]) -> None:
+    assert receiver_types(*_at_end(code)) == expected
+
+
+def test_receivers_at_the_cursor_come_before_those_above() -> None:
+    text = "a.run()\nb.stop()\nc."
+    assert receivers_near(text, len(text)) == ["c", "b", "a"]
+    # Only the lines above the cursor: a receiver further down is not the code being written.
+    assert receivers_near(text, len("a.run()\nb.")) == ["b", "a"]
+
+
+def test_a_field_declared_below_the_method_is_found() -> None:
+    text = "class C {\n    void f() {\n        store.\n    }\n    private Store store;\n}\n"
+    offset = text.index("store.") + len("store.")
+    assert declared_type(text, offset, "store") == "Store"
+
+
+def test_members_rank_by_what_is_typed_then_words_near_the_cursor() -> None:
+    members = ["getApp", "shouldKeepRunning", "releaseCall", "isLoggingEnabled"]
+    near = words(["release", "keepAlive", "bridge"])
+    assert near == {"release", "keep", "alive", "bridge"}
+    assert [members[i] for i in rank_members(members, near)][:2] == [
+        "shouldKeepRunning",
+        "releaseCall",
+    ]
+    assert members[rank_members(members, near, typed="is")[0]] == "isLoggingEnabled"
+    # Prefixes count both ways: `log` near the cursor matches `isLoggingEnabled`.
+    assert members[rank_members(members, words(["logMessage"]))[0]] == "isLoggingEnabled"
