@@ -13,6 +13,11 @@ benchmark, selected at each cursor, they lifted exact match from 1.09x to 1.29x 
 tie the block to the cursor's region, and a new block costs a re-evaluation of the prompt after
 it, so the server switches blocks in the background (repo_context.py's follow and adopt), not
 as a cost to a request.
+
+Before all of these, when the cursor's line calls into an object (`bridge.`, `$input->`), come the
+member signatures of the object's declared type (engine/receivers.py), in at most a third of the
+budget: on the other languages' tasks they won 4 and lost none of 300, where the model had guessed
+a plausible member (`isLogEnabled` for `isLoggingEnabled`).
 """
 
 from __future__ import annotations
