@@ -144,27 +144,26 @@ HEADERS = {
 }
 
 
+def _defined_names(file_name: str, code: str, language_id: str) -> set[str]:
+    loaded = language_for_path(file_name)
+    assert loaded is not None and loaded.id == language_id
+    source = code.encode()
+    return {d.name for d in definitions(parse(source, loaded), loaded, source)}
+
+
 @pytest.mark.parametrize("language_id", sorted(HEADERS))
 def test_header_prototypes_behind_guards(language_id: str) -> None:
     name, code, expected = HEADERS[language_id]
-    loaded = language_for_path(name)
-    assert loaded is not None and loaded.id == language_id
-    source = code.encode()
-    found = {d.name for d in definitions(parse(source, loaded), loaded, source)}
-    assert expected <= found
+    assert expected <= _defined_names(name, code, language_id)
     # A declaration inside a function body is not a definition of the file.
-    body = b"int main(void) { int h(int); return h(1); }\n"
-    assert "h" not in {d.name for d in definitions(parse(body, loaded), loaded, body)}
+    body = "int main(void) { int h(int); return h(1); }\n"
+    assert "h" not in _defined_names(name, body, language_id)
 
 
 @pytest.mark.parametrize("language_id", sorted(SAMPLES))
 def test_definitions_per_language(language_id: str) -> None:
     name, code, expected = SAMPLES[language_id]
-    loaded = language_for_path(name)
-    assert loaded is not None and loaded.id == language_id
-    source = code.encode()
-    found = {d.name for d in definitions(parse(source, loaded), loaded, source)}
-    assert expected <= found
+    assert expected <= _defined_names(name, code, language_id)
 
 
 def test_python_definition_details() -> None:
