@@ -46,6 +46,10 @@ def _at_end(text: str) -> tuple[str, int]:
         ("x = obj.Build(1)\nx.", []),
         # A comment names no receiver.
         ("// see bodies.\nb := &hcl.Body{}\nb.", ["Body"]),
+        # Minified code: a declaration on an over-long line is not read; the end of a long
+        # cursor line still is.
+        ("var x = new Foo(); " + "a" * 2000 + "\nx.", []),
+        ("a" * 5000 + "; Logger.", ["Logger"]),
     ],
 )
 def test_receiver_types(code: str, expected: list[str]) -> None:

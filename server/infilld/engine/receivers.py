@@ -22,6 +22,7 @@ SCAN_ABOVE = 12_000  # characters: a long method and its class's fields, in most
 SCAN_BELOW = 4_000
 MAX_RECEIVERS = 6
 MAX_MENTIONS = 200
+MAX_LINE_CHARS = 1_000
 _NOT_RECEIVERS = frozenset({"this", "self", "super", "$this", "parent", "static", "cls"})
 _TYPE = r"(?:[A-Za-z_]\w*\.)?([A-Z]\w*)"  # a capitalised type, maybe package-qualified
 _GENERIC = r"(?:<[^<>;(){}=]*(?:<[^<>;(){}=]*>[^<>;(){}=]*)?>)?"  # List<Map<K, V>>, one level deep
@@ -31,7 +32,9 @@ def receivers_near(text: str, offset: int, lines_above: int = 10) -> list[str]:
     """Receivers used at the cursor first, then on the lines above it, nearest first, each once."""
     line_start = text.rfind("\n", 0, offset) + 1
     found: list[str] = []
-    for match in reversed(list(_RECEIVER.finditer(_code(text[line_start:offset])))):
+    # Only the end of a long line: in minified code the receivers near the cursor are what count.
+    cursor_line = text[max(line_start, offset - MAX_LINE_CHARS) : offset]
+    for match in reversed(list(_RECEIVER.finditer(_code(cursor_line)))):
         _add(found, match.group(1))
     start = line_start
     for _ in range(lines_above):
@@ -97,6 +100,8 @@ def declared_type(text: str, offset: int, name: str) -> str | None:
         seen.add(line_start)
         line_end = text.find("\n", at)
         line = text[line_start : line_end if line_end != -1 else len(text)]
+        if len(line) > MAX_LINE_CHARS:
+            continue  # minified code: a 1 MB line took 125 ms of regex and declares nothing
         for pattern in patterns:
             match = pattern.search(line)
             if match is not None:
