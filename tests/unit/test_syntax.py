@@ -21,6 +21,7 @@ from infilld.syntax import (
     parse,
     references,
 )
+from infilld.syntax.languages import LanguageTable
 
 LANGUAGES = [spec.id for spec in default_table().specs]
 
@@ -66,6 +67,30 @@ def test_data_path_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     assert (data_path("grammars") / "languages.toml").is_file()
     monkeypatch.setenv("INFILLD_DATA_DIR", str(tmp_path))
     assert data_path("grammars", "x") == tmp_path / "grammars" / "x"
+
+
+def test_cpp_queries_inherit_cs() -> None:
+    # C's pointer typedef pattern lives only in c/definitions.scm; C++ gets it by `; inherits: c`,
+    # and keeps its own patterns (classes, methods).
+    code = "typedef struct Node *NodeRef;\nclass K { void m(); };\n"
+    assert {"NodeRef", "K", "m"} <= _defined_names("a.hpp", code, "cpp")
+
+
+def test_an_inheritance_cycle_is_reported_not_a_crash(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    grammars = tmp_path / "grammars"
+    for folder, parent in (("c", "cpp"), ("cpp", "c")):
+        (grammars / "queries" / folder).mkdir(parents=True)
+        (grammars / "queries" / folder / "definitions.scm").write_text(
+            f"; inherits: {parent}\n(identifier) @name\n"
+        )
+    (grammars / "languages.toml").write_text(
+        (data_path("grammars") / "languages.toml").read_text(encoding="utf-8")
+    )
+    loaded = LanguageTable(grammars).load("c")
+    assert loaded is not None and "definitions" not in loaded.queries
+    assert "queries inherit in a cycle: c -> cpp -> c" in caplog.text
 
 
 SAMPLES: dict[str, tuple[str, str, set[str]]] = {

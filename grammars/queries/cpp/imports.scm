@@ -1,3 +1,2 @@
-; Imports: @import is the #include, @import.source its path with quotes or angle brackets.
-
-(preproc_include path: [(string_literal) (system_lib_string)] @import.source) @import
+; inherits: c
+; Imports: the same #include patterns as C (../c/imports.scm).

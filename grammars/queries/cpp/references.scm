@@ -1,6 +1,4 @@
-; References: identifiers, fields, namespaces and type names the code uses.
+; inherits: c
+; References: C's (identifiers, fields and type names, ../c/references.scm), and namespaces.
 
-(identifier) @reference
-(type_identifier) @reference
-(field_identifier) @reference
 (namespace_identifier) @reference

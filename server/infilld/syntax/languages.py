@@ -24,6 +24,7 @@ from infilld.resources import data_path
 log = logging.getLogger(__name__)
 
 QUERY_KINDS = ("definitions", "imports", "references")
+INHERITS = "; inherits:"  # a query file's first line: other folders whose patterns it extends
 
 
 @dataclass(frozen=True)
@@ -128,12 +129,28 @@ class LanguageTable:
         for kind in QUERY_KINDS:
             path = self.grammars_dir / "queries" / spec.queries_dir / f"{kind}.scm"
             try:
-                queries[kind] = Query(language, path.read_text(encoding="utf-8"))
+                queries[kind] = Query(language, self._query_source(spec.queries_dir, kind))
             except OSError:
                 log.debug("no %s query for %s", kind, spec.id)
             except Exception as exc:  # QueryError: a broken data file must not break the daemon
                 log.warning("query %s does not compile for %s: %s", path, spec.id, exc)
         return LoadedLanguage(spec=spec, language=language, queries=queries)
+
+    def _query_source(self, queries_dir: str, kind: str, seen: tuple[str, ...] = ()) -> str:
+        """A query file's text, after the text of the folders its first line names with
+        `; inherits: c` (a grammar that extends another, as C++ does C, shares its patterns;
+        they come first, so on a node both match, the inherited pattern's kind stands)."""
+        if queries_dir in seen:
+            raise ValueError(f"queries inherit in a cycle: {' -> '.join((*seen, queries_dir))}")
+        text = (self.grammars_dir / "queries" / queries_dir / f"{kind}.scm").read_text(
+            encoding="utf-8"
+        )
+        first = text.split("\n", 1)[0]
+        if not first.startswith(INHERITS):
+            return text
+        parents = [p.strip() for p in first.removeprefix(INHERITS).split(",") if p.strip()]
+        inherited = [self._query_source(p, kind, (*seen, queries_dir)) for p in parents]
+        return "\n".join([*inherited, text])
 
 
 def _read_table(path: Path) -> tuple[LanguageSpec, ...]:
