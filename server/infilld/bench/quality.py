@@ -511,40 +511,32 @@ async def _run(
             }
             Path(args.json_out).write_text(json.dumps(payload, indent=1), encoding="utf-8")
 
+    async def measure(repo: Repo, index: WorkspaceIndex) -> None:
+        index.build()
+        tasks = extract_tasks(index, per_repo=args.tasks, per_file=args.per_file, seed=args.seed)
+        print(f"{repo.name}: {len(index.files())} files, {len(tasks)} tasks", file=sys.stderr)
+        if not tasks:
+            print(f"{repo.name}: {NO_TASKS}; left out of the table", file=sys.stderr)
+            return
+        measured.append(repo.name)
+        session = _Session(index, args.seed, near_code=args.near_code)
+        for mode in modes:
+            results = await run_mode(
+                repo.name, repo.root, index, tasks, mode, backend, settings, session, progress
+            )
+            all_results.extend(results)
+            summaries.append(summarize(repo.name, mode, results))
+            dump()
+
     try:
         for repo in repos:
             with tempfile.TemporaryDirectory(prefix="infilld-bench-index-") as cache_dir:
                 # A fresh index per run: nothing persisted from another run can leak in.
                 index = WorkspaceIndex(repo.root, cache_dir=Path(cache_dir))
-                index.build()
-                tasks = extract_tasks(
-                    index, per_repo=args.tasks, per_file=args.per_file, seed=args.seed
-                )
-                print(
-                    f"{repo.name}: {len(index.files())} files, {len(tasks)} tasks", file=sys.stderr
-                )
-                if not tasks:
-                    print(f"{repo.name}: {NO_TASKS}; left out of the table", file=sys.stderr)
+                try:
+                    await measure(repo, index)
+                finally:
                     index.close()
-                    continue
-                measured.append(repo.name)
-                session = _Session(index, args.seed, near_code=args.near_code)
-                for mode in modes:
-                    results = await run_mode(
-                        repo.name,
-                        repo.root,
-                        index,
-                        tasks,
-                        mode,
-                        backend,
-                        settings,
-                        session,
-                        progress,
-                    )
-                    all_results.extend(results)
-                    summaries.append(summarize(repo.name, mode, results))
-                    dump()
-                index.close()
     finally:
         backend.close()
     if not measured:
