@@ -143,6 +143,8 @@ _CALLABLE_KINDS = frozenset({"function", "method", "macro"})
 # Definition kinds that another file's code reaches through a qualifier (`pkg.Var`, `obj.field`):
 # the same name unqualified (`super(json)`) is a local variable or parameter.
 _MEMBER_KINDS = frozenset({"variable", "field"})
+# Where a use must stand to be the definition (_cross_file tells which, from the kinds).
+CALLED, QUALIFIED, ANYWHERE = "called", "qualified", "anywhere"
 
 
 def _fills_field(node: Node, fields: Sequence[tuple[str, str]]) -> bool:
@@ -217,7 +219,7 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
     )
     tasks: list[LineTask] = []
     done_lines: set[int] = set()
-    verdicts: dict[str, tuple[tuple[str, ...], frozenset[str]] | None] = {}
+    verdicts: dict[str, tuple[tuple[str, ...], str] | None] = {}
     for node in _references(tree, language):
         row = node.start_point.row
         if row in done_lines or row in excluded or node.end_point.row != row:
@@ -234,14 +236,14 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
         verdict = verdicts[name]
         if verdict is None:
             continue
-        defined_in, kinds = verdict
+        defined_in, where = verdict
         column = len(line_bytes[row][: node.start_point.column].decode("utf-8", errors="replace"))
         if not by_name:
             if not imported_files.intersection(defined_in):
                 continue
-            if kinds is _CALLABLE_KINDS and not _is_called(lines[row], column + len(name)):
+            if where == CALLED and not _is_called(lines[row], column + len(name)):
                 continue
-            if kinds is _MEMBER_KINDS and not _is_qualified(lines[row], column):
+            if where == QUALIFIED and not _is_qualified(lines[row], column):
                 continue
         done_lines.add(row)  # only the first qualifying identifier of a line
         truth = lines[row][column:].rstrip()
@@ -274,10 +276,10 @@ def _imported_files(index: WorkspaceIndex, path: Path) -> set[str]:
 
 def _cross_file(
     index: WorkspaceIndex, name: str, rel: str, own_names: set[str]
-) -> tuple[tuple[str, ...], frozenset[str]] | None:
-    """The other files defining `name`, and _CALLABLE_KINDS or _MEMBER_KINDS when all its
-    definitions are of those kinds (else an empty set); None when the name is local, unknown or
-    too generic."""
+) -> tuple[tuple[str, ...], str] | None:
+    """The other files defining `name`, and where a use of it must stand to mean them: CALLED
+    when all are functions, methods or macros, QUALIFIED when all are fields or variables, else
+    ANYWHERE; None when the name is local, unknown or too generic."""
     if len(name) < 2 or name in own_names:
         return None
     defs = index.definitions(name)
@@ -288,10 +290,10 @@ def _cross_file(
     if not files or len(files) > MAX_DEFINITIONS:
         return None
     if all(d.kind in _CALLABLE_KINDS for d in kept):
-        return files, _CALLABLE_KINDS
+        return files, CALLED
     if all(d.kind in _MEMBER_KINDS for d in kept):
-        return files, _MEMBER_KINDS
-    return files, frozenset()
+        return files, QUALIFIED
+    return files, ANYWHERE
 
 
 def extract_tasks(
