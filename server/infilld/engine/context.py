@@ -22,6 +22,7 @@ a plausible member (`isLogEnabled` for `isLoggingEnabled`).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -315,7 +316,7 @@ class _Selector:
             members = self._members(sym)
             if not members:
                 continue
-            ranked = rank_members([m.name for m in members], near, typed_prefix)
+            ranked = rank_members([m.name for m, _line in members], near, typed_prefix)
             header = _named_line(sym)
             lines = self.lines(sym.path)
             braces = sym.end_line < len(lines) and lines[sym.end_line].strip() in {"}", "};"}
@@ -329,11 +330,10 @@ class _Selector:
             cost = self.count_tokens(f"{sym.path}\n{header}\n{closing}\n")
             kept: list[tuple[Symbol, str]] = []
             for i in ranked:
-                line = _named_line(members[i])
-                line_cost = self.count_tokens(line + "\n")
+                line_cost = self.count_tokens(members[i][1] + "\n")
                 if cost + line_cost <= share:
                     cost += line_cost
-                    kept.append((members[i], line))
+                    kept.append(members[i])
             if not kept:
                 continue
             kept.sort(key=lambda k: (k[0].path, k[0].start_line))
@@ -347,15 +347,16 @@ class _Selector:
             share -= cost
         return pieces
 
-    def _members(self, sym: Symbol) -> list[Symbol]:
-        """A type's public members: those its body holds, or in Go the methods whose receiver
-        it is, in any file of its package."""
+    def _members(self, sym: Symbol) -> list[tuple[Symbol, str]]:
+        """A type's public members, each with its line for the type's stub: those its body
+        holds, or in Go the methods whose receiver it is, in any file of its package."""
         if sym.path.endswith(".go"):
             package = self.index.package_files(self.index.abspath(sym.path))
             files = [sym.path, *(r for r in map(self.index.relpath, package) if r is not None)]
             # Another package sees only the exported (capitalised) methods.
-            same_package = self.current is not None and _dir(self.current) == _dir(sym.path)
-            found: list[Symbol] = []
+            folder = posixpath.dirname(sym.path)
+            same_package = self.current is not None and posixpath.dirname(self.current) == folder
+            found: list[tuple[Symbol, str]] = []
             for rel in files:
                 for m in self.symbols(rel):
                     receiver = _GO_RECEIVER.match(m.signature.strip())
@@ -365,18 +366,18 @@ class _Selector:
                         and receiver.group(1) == sym.name
                         and (same_package or m.name[:1].isupper())
                     ):
-                        found.append(m)
+                        found.append((m, _named_line(m)))
             return found
-        return [
-            m
+        members = [
+            (m, _named_line(m))
             for m in self.symbols(sym.path)
             if m.container == sym.name
             and sym.start_line < m.start_line <= sym.end_line
             and m.is_public
             and m.kind != "class"
             and m.name != sym.name  # a constructor is not called through an instance
-            and not _PRIVATE.search(_named_line(m))
         ]
+        return [(m, line) for m, line in members if not _PRIVATE.search(line)]
 
     def near_code(self, prompt_lines: tuple[int, int]) -> list[_Piece]:
         if self.current is None:
@@ -547,10 +548,6 @@ class _Budget:
         self._keys.add((piece.rel, piece.start_line, piece.end_line))
         self._group_cost[piece.rel] = cost
         return True
-
-
-def _dir(rel: str) -> str:
-    return rel.rpartition("/")[0]
 
 
 def _named_line(sym: Symbol) -> str:
