@@ -175,6 +175,58 @@ def test_java_and_c_imports(repo: Path, tmp_path: Path) -> None:
     ]
 
 
+def test_csharp_usings_resolve_to_the_files_declaring_the_namespace(
+    repo: Path, tmp_path: Path
+) -> None:
+    write(
+        repo,
+        {
+            # A namespace spans folders; the folder names say nothing.
+            "src/Models/Order.cs": "namespace Shop.Models;\npublic class Order {}\n",
+            "src/Misc/Line.cs": "namespace Shop.Models\n{\n    public class Line {}\n}\n",
+            "src/Text/Format.cs": "namespace Shop.Text { public static class Format {} }\n",
+            "src/Text/Format.Money.cs": "namespace Shop.Text { static partial class Format {} }\n",
+            "src/Text/Slug.cs": "namespace Shop.Text { public static class Slug {} }\n",
+            "src/Shop.cs": "namespace Shop { public class Store {} }\n",
+            "src/Api/Orders.cs": (
+                "using System;\nusing Shop.Models;\nusing static Shop.Text.Format;\n"
+                "namespace Shop.Api { class Orders {} }\n"
+            ),
+            "src/Api/Nested.cs": (
+                "namespace Shop\n{\n    namespace Api\n    {\n        using static Text.Slug;\n"
+                "        class Nested {}\n    }\n}\n"
+            ),
+            "Program.cs": "using Shop.Models;\nvar order = new Order();\n",
+        },
+    )
+    index = build(repo, tmp_path)
+    orders = repo / "src/Api/Orders.cs"
+    # `using static` names a type: its files (partial classes too), not its whole namespace.
+    assert rels(index, index.imports_of(orders)) == [
+        "src/Misc/Line.cs",
+        "src/Models/Order.cs",
+        "src/Text/Format.Money.cs",
+        "src/Text/Format.cs",
+    ]
+    # A using inside namespace Shop.Api may name Text for Shop.Text.
+    assert rels(index, index.imports_of(repo / "src/Api/Nested.cs")) == ["src/Text/Slug.cs"]
+    # Without a using, a file sees its own namespace, those enclosing it and the global one.
+    assert rels(index, index.package_files(orders)) == [
+        "Program.cs",
+        "src/Api/Nested.cs",
+        "src/Shop.cs",
+    ]
+    # Nested.cs declares Shop around Shop.Api, and Shop's files see Shop's; Shop.Api's they don't.
+    assert rels(index, index.package_files(repo / "src/Shop.cs")) == [
+        "Program.cs",
+        "src/Api/Nested.cs",
+    ]
+    # An unsaved edit that moves a file to another namespace moves it in every resolution.
+    index.update_buffer(repo / "src/Text/Slug.cs", "namespace Shop.Models { class Slug {} }\n")
+    assert "src/Text/Slug.cs" in rels(index, index.imports_of(orders))
+    assert rels(index, index.imports_of(repo / "src/Api/Nested.cs")) == []
+
+
 def test_gitignore_and_vendored_dirs(repo: Path, tmp_path: Path) -> None:
     write(
         repo,

@@ -171,8 +171,9 @@ class _Selector:
         return [r for r in rels if r is not None and r != self.current]
 
     def package_files(self) -> list[str]:
-        """The other files of this file's package in Go and Java, which it sees without
-        imports: a name they define counts as imported, though their API is not offered."""
+        """The other files whose names this file sees without imports (its Go or Java package,
+        its C# namespace): a name they define counts as imported, though their API is not
+        offered."""
         rels = [self.index.relpath(p) for p in self.index.package_files(self.path)]
         return [r for r in rels if r is not None]
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from infilld.index.model import ImportSpec
+from infilld.index.model import ImportSpec, Symbol
 
 JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _JS_LANGS = frozenset({"javascript", "typescript", "typescriptreact"})
@@ -25,14 +25,21 @@ class FileSet:
 
     paths: frozenset[str]
     go_modules: Mapping[str, str]  # module path -> directory (relative, "" for the root)
+    # C# file -> the namespaces it declares, () for the global namespace (csharp_namespaces)
+    namespaces: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     by_dir: dict[str, list[str]] = field(default_factory=dict)
     by_name: dict[str, list[str]] = field(default_factory=dict)
+    by_namespace: dict[str, list[str]] = field(default_factory=dict)  # "" is the global one
 
     def __post_init__(self) -> None:
         for path in sorted(self.paths):
             directory, _, name = path.rpartition("/")
             self.by_dir.setdefault(directory, []).append(path)
             self.by_name.setdefault(name, []).append(path)
+            declared = self.namespaces.get(path)
+            if declared is not None:  # a C# file; declaring none, it is in the global namespace
+                for namespace in declared or ("",):
+                    self.by_namespace.setdefault(namespace, []).append(path)
 
     def first(self, candidates: Iterable[str]) -> str | None:
         for candidate in candidates:
@@ -254,6 +261,44 @@ def _java(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
     return []
 
 
+def csharp_namespaces(symbols: Iterable[Symbol]) -> tuple[str, ...]:
+    """The namespaces a C# file declares, qualified (`namespace A { namespace B {} }` declares
+    A and A.B), sorted; () when its types live in the global namespace."""
+    blocks = sorted(
+        (s for s in symbols if s.kind == "module"), key=lambda s: (s.start_line, -s.end_line)
+    )
+    full: list[tuple[Symbol, str]] = []
+    for sym in blocks:
+        name = "".join(sym.name.split())
+        outer = [
+            q for o, q in full if o.start_line <= sym.start_line and sym.end_line <= o.end_line
+        ]
+        full.append((sym, f"{outer[-1]}.{name}" if outer else name))
+    return tuple(sorted({q for _, q in full}))
+
+
+def _csharp(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
+    # `using A.B;` names a namespace: every file that declares it (a namespace spans files and
+    # folders, so the path says nothing). `using static A.B.T;` and `using X = A.B.T;` name a
+    # type, whose file is named after it by convention (partial classes: T.cs, T.Part.cs).
+    # Inside a namespace, a using's name may also be relative to it or to those enclosing it.
+    source = "".join(spec.source.split()).removeprefix("global::")
+    own = files.namespaces.get(rel, ())
+    for name in [source, *(f"{n}.{source}" for o in own for n in _enclosing(o) if n)]:
+        hits = files.by_namespace.get(name)
+        if hits:
+            return list(hits)
+        namespace, _, type_name = name.rpartition(".")
+        hits = [
+            p
+            for p in (files.by_namespace.get(namespace, ()) if namespace else ())
+            if p.rpartition("/")[2].split(".")[0] == type_name
+        ]
+        if hits:
+            return hits
+    return []
+
+
 def _c_include(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
     source = spec.source
     hit = files.first([_join(_dir(rel), source), source, _join("include", source)])
@@ -303,6 +348,7 @@ _RESOLVERS: dict[str, Callable[[str, ImportSpec, FileSet], list[str]]] = {
     "cpp": _c_include,
     "php": _php,
     "shellscript": _bash,
+    "csharp": _csharp,
 }
 
 
@@ -311,9 +357,21 @@ _RESOLVERS: dict[str, Callable[[str, ImportSpec, FileSet], list[str]]] = {
 _PACKAGE_DIRECTORY_SUFFIX = {"go": ".go", "java": ".java"}
 
 
+def _enclosing(namespace: str) -> list[str]:
+    """The namespaces whose types a C# namespace sees, itself first: `A.B` -> A.B, A and ""
+    (the global namespace)."""
+    parts = namespace.split(".") if namespace else []
+    return [".".join(parts[:n]) for n in range(len(parts), -1, -1)]
+
+
 def package_siblings(rel: str, language: str | None, files: FileSet) -> list[str]:
-    """The other files of `rel`'s package where a package is a directory (Go, Java), sorted;
-    [] elsewhere. Go's tests see their package, but the package does not see its tests."""
+    """The other files whose names `rel` sees without an import, sorted: those of its package
+    where a package is a directory (Go, Java), and in C# those that declare its namespace or one
+    enclosing it; [] elsewhere. Go's tests see their package, but the package does not see its
+    tests."""
+    if language == "csharp":
+        visible = {n for own in files.namespaces.get(rel, ()) or ("",) for n in _enclosing(own)}
+        return sorted({p for n in visible for p in files.by_namespace.get(n, ()) if p != rel})
     suffix = _PACKAGE_DIRECTORY_SUFFIX.get(language or "")
     if suffix is None:
         return []

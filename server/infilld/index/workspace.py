@@ -24,7 +24,7 @@ from pathlib import Path
 from infilld.index import store
 from infilld.index.ignore import IgnoreRules
 from infilld.index.model import FileEntry, ImportSpec, Symbol
-from infilld.index.resolve import FileSet, package_siblings, resolve_imports
+from infilld.index.resolve import FileSet, csharp_namespaces, package_siblings, resolve_imports
 from infilld.index.walk import (
     MANIFEST_NAMES,
     VENDORED_DIRS,
@@ -247,8 +247,8 @@ class WorkspaceIndex:
             return
         self._index_names(rel, old, new)
         self._resolved.pop(rel, None)
-        if (old is None) != (new is None) or (new is not None and new.language == GO_MOD):
-            self._fileset = None  # the set of files changed: every resolution may change
+        if _reshapes_file_set(old, new):
+            self._fileset = None  # every resolution may change
             self._resolved.clear()
         if old is None or new is None or old.content_hash != new.content_hash:
             self._generation += 1
@@ -288,7 +288,7 @@ class WorkspaceIndex:
                 buffer.entry = entry
                 self._index_names(rel, before, entry)
                 self._resolved.pop(rel, None)
-                if before is None:
+                if _reshapes_file_set(before, entry):
                     self._fileset = None
                     self._resolved.clear()
 
@@ -595,11 +595,12 @@ class WorkspaceIndex:
             return [self.root / r for r in cached]
 
     def package_files(self, path: Path) -> list[Path]:
-        """The other files of `path`'s package in Go and Java, where a directory is a package
-        and its files see each other's names without imports; [] in other languages."""
+        """The other files whose names `path` sees without imports: its package's in Go and Java
+        (a directory), in C# those declaring its namespace or one enclosing it; [] elsewhere."""
         rel = self.relpath(path)
         if rel is None:
             return []
+        self._flush_buffers()  # an unsaved edit may have changed a C# file's namespace
         with self._lock:
             entry = self._effective(rel)
             language = entry.language if entry is not None else self._language_id(rel)
@@ -619,13 +620,17 @@ class WorkspaceIndex:
         if self._fileset is None:
             paths = set(self._disk) | set(self._buffers)
             go_modules: dict[str, str] = {}
+            namespaces: dict[str, tuple[str, ...]] = {}
             for rel in sorted(paths):
                 entry = self._effective(rel)
                 if entry is not None and entry.language == GO_MOD and entry.go_module:
                     go_modules[entry.go_module] = rel.rpartition("/")[0]
+                elif entry is not None and entry.language == "csharp":
+                    namespaces[rel] = csharp_namespaces(entry.symbols)
             self._fileset = FileSet(
                 paths=frozenset(p for p in paths if p.rpartition("/")[2] not in MANIFEST_NAMES),
                 go_modules=go_modules,
+                namespaces=namespaces,
             )
         return self._fileset
 
@@ -656,6 +661,20 @@ class WorkspaceIndex:
         if len(data) > self.max_file_bytes or sniff_skip_reason(data):
             return None
         return decode(data)
+
+
+def _reshapes_file_set(old: FileEntry | None, new: FileEntry | None) -> bool:
+    """Whether a file's change from old to new can change how other files' imports resolve: it
+    came or went, it is a go.mod (module paths), or it is C# and declares other namespaces."""
+    if (old is None) != (new is None):
+        return True
+    if old is None or new is None:
+        return False
+    if GO_MOD in (old.language, new.language):
+        return True
+    if "csharp" in (old.language, new.language):
+        return csharp_namespaces(old.symbols) != csharp_namespaces(new.symbols)
+    return False
 
 
 def _same(a: FileEntry, b: FileEntry) -> bool:
