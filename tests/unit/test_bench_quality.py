@@ -211,6 +211,43 @@ def test_java_tasks_skip_locals_named_like_another_class_member(tmp_path: Path) 
     ]
 
 
+def test_csharp_tasks_follow_usings_and_the_namespace(tmp_path: Path) -> None:
+    files = {
+        "Money/Price.cs": (
+            "namespace Shop.Money\n{\n    public class Price\n    {\n"
+            "        public decimal Amount;\n"
+            "        public static decimal Total(Price[] prices) => 0;\n    }\n}\n"
+        ),
+        "Money/Format.cs": (
+            "namespace Shop.Money;\n\npublic static class Format\n{\n"
+            "    public static string Show(Price[] prices)\n    {\n"
+            "        return Price.Total(prices).ToString();\n    }\n}\n"
+        ),
+        "Report/Report.cs": (
+            "using System;\nusing Shop.Money;\n\nnamespace Shop.Report;\n\nclass Report\n{\n"
+            "    string Build(Price[] prices)\n    {\n"
+            "        var first = prices[0].Amount;\n"
+            "        return Format.Show(prices) + first;\n    }\n}\n"
+        ),
+        "Other/Other.cs": (
+            "namespace Other;\n\nclass Other\n{\n"
+            "    string Build() { return Format.Show(null); }\n}\n"
+        ),
+    }
+    root, cache = tmp_path / "cs", tmp_path / "cache"
+    # `using Shop.Money` brings the namespace's files, wherever they are.
+    assert _tasks_in(root, cache, files, "Report/Report.cs") == [
+        (9, "Amount", "Amount;"),
+        (10, "Format", "Format.Show(prices) + first;"),
+    ]
+    # The namespace's other files need no using.
+    assert _tasks_in(root, cache, files, "Money/Format.cs") == [
+        (6, "Price", "Price.Total(prices).ToString();")
+    ]
+    # Without the using, Format is some other type.
+    assert _tasks_in(root, cache, files, "Other/Other.cs") == []
+
+
 def test_c_rust_and_php_tasks_follow_includes_modules_and_use(tmp_path: Path) -> None:
     c_files = {
         "money.h": "#ifndef MONEY_H\n#define MONEY_H\ndouble money_total(const double *v, int n);\n#endif\n",

@@ -4,7 +4,8 @@
 
 (constructor_declaration name: (identifier) @name) @definition.method
 
-(property_declaration name: (identifier) @name) @definition.method
+; Properties are read and written like fields (`order.Total`, never `order.Total()`).
+(property_declaration name: (identifier) @name) @definition.field
 
 (local_function_statement name: (identifier) @name) @definition.function
 
@@ -28,3 +29,7 @@
    (modifier) @_mod
    (variable_declaration (variable_declarator name: (identifier) @name))) @definition.constant
   (#eq? @_mod "const"))
+
+; The other fields, after the constants (the first pattern to match a node names its kind).
+(field_declaration
+  (variable_declaration (variable_declarator name: (identifier) @name))) @definition.field

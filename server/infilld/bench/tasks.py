@@ -10,11 +10,11 @@ line. A bare name that merely matches a definition elsewhere (`type`, `connect`,
 - the other languages import files, packages or modules (`#include "config.h"`, Go's
   `import "example.com/m/util"`, Rust's `use crate::config`, Java's `import a.b.Config`, PHP's
   `use App\\Util\\Helper`), so one of the files that define the name must be among the files the
-  line's file imports, as the index resolves them. In Go and Java the other files of the same
-  directory (the same package) count as imported, since the language makes their names visible
-  without an import. There a member position is a task like any other: `util.Do(` is Go's only
-  way to call another package's function. C# `using` names namespaces, which the index does not
-  resolve to files, so C# offers no tasks.
+  line's file imports, as the index resolves them (C#'s `using A.B` brings every file that
+  declares namespace A.B). In Go and Java the other files of the same directory (the same
+  package) count as imported, and in C# those of the file's namespace and the namespaces around
+  it, since the language makes their names visible without an import. There a member position is
+  a task like any other: `util.Do(` is Go's only way to call another package's function.
 Definition headers, import and package statements, comments and short lines are never used.
 The buffer handed to the engine is the file with the rest of that line removed, so neither the
 prompt nor the index (which must be fed the buffer) can see the answer; the same line elsewhere
@@ -269,7 +269,7 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
 
 def _imported_files(index: WorkspaceIndex, path: Path) -> set[str]:
     """The workspace files (relative paths) whose names `path` sees through its imports, plus
-    the other files of its package where a package is a directory (Go, Java)."""
+    those it sees without one (its Go or Java package, its C# namespace)."""
     paths = [*index.imports_of(path), *index.package_files(path)]
     return {r for r in (index.relpath(p) for p in paths) if r is not None}
 
