@@ -223,10 +223,14 @@ def test_csharp_tasks_follow_usings_and_the_namespace(tmp_path: Path) -> None:
             "    public static string Show(Price[] prices)\n    {\n"
             "        return Price.Total(prices).ToString();\n    }\n}\n"
         ),
+        "Money/Basket.cs": (
+            "namespace Shop.Money;\n\npublic class Basket\n{\n    public int Count { get; }\n}\n"
+        ),
         "Report/Report.cs": (
             "using System;\nusing Shop.Money;\n\nnamespace Shop.Report;\n\nclass Report\n{\n"
-            "    string Build(Price[] prices)\n    {\n"
+            "    string Build(Price[] prices, List<string> names)\n    {\n"
             "        var first = prices[0].Amount;\n"
+            "        var many = names.Count > 1;\n"
             "        return Format.Show(prices) + first;\n    }\n}\n"
         ),
         "Other/Other.cs": (
@@ -235,10 +239,11 @@ def test_csharp_tasks_follow_usings_and_the_namespace(tmp_path: Path) -> None:
         ),
     }
     root, cache = tmp_path / "cs", tmp_path / "cache"
-    # `using Shop.Money` brings the namespace's files, wherever they are.
+    # `using Shop.Money` brings the namespace's files, wherever they are. Basket.Count is
+    # imported too, but this file never names a Basket: `names.Count` is the list's.
     assert _tasks_in(root, cache, files, "Report/Report.cs") == [
         (9, "Amount", "Amount;"),
-        (10, "Format", "Format.Show(prices) + first;"),
+        (11, "Format", "Format.Show(prices) + first;"),
     ]
     # The namespace's other files need no using.
     assert _tasks_in(root, cache, files, "Money/Format.cs") == [

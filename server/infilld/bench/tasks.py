@@ -14,7 +14,10 @@ line. A bare name that merely matches a definition elsewhere (`type`, `connect`,
   declares namespace A.B). In Go and Java the other files of the same directory (the same
   package) count as imported, and in C# those of the file's namespace and the namespaces around
   it, since the language makes their names visible without an import. There a member position is
-  a task like any other: `util.Do(` is Go's only way to call another package's function.
+  a task like any other: `util.Do(` is Go's only way to call another package's function. But a
+  member of the repository's types is reached through one of them, so after a qualifier
+  (`uri.getPath()`, `names.Length`) it is a task only if the file names one of those types;
+  otherwise it is a library's member of the same name.
 Definition headers, import and package statements, comments and short lines are never used.
 The buffer handed to the engine is the file with the rest of that line removed, so neither the
 prompt nor the index (which must be fed the buffer) can see the answer; the same line elsewhere
@@ -26,8 +29,10 @@ Sampling is seeded and capped per file and per repository, so a run is repeatabl
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import msgspec
 from tree_sitter import Node, QueryCursor, Tree
@@ -145,6 +150,7 @@ _CALLABLE_KINDS = frozenset({"function", "method", "macro"})
 _MEMBER_KINDS = frozenset({"variable", "field"})
 # Where a use must stand to be the definition (_cross_file tells which, from the kinds).
 CALLED, QUALIFIED, ANYWHERE = "called", "qualified", "anywhere"
+_WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
 def _fills_field(node: Node, fields: Sequence[tuple[str, str]]) -> bool:
@@ -219,7 +225,8 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
     )
     tasks: list[LineTask] = []
     done_lines: set[int] = set()
-    verdicts: dict[str, tuple[tuple[str, ...], str] | None] = {}
+    verdicts: dict[str, _Verdict | None] = {}
+    file_words = set(_WORD.findall(text))
     for node in _references(tree, language):
         row = node.start_point.row
         if row in done_lines or row in excluded or node.end_point.row != row:
@@ -236,14 +243,20 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
         verdict = verdicts[name]
         if verdict is None:
             continue
-        defined_in, where = verdict
+        defined_in, where, owners = verdict
         column = len(line_bytes[row][: node.start_point.column].decode("utf-8", errors="replace"))
         if not by_name:
             if not imported_files.intersection(defined_in):
                 continue
             if where == CALLED and not _is_called(lines[row], column + len(name)):
                 continue
-            if where == QUALIFIED and not _is_qualified(lines[row], column):
+            qualified = _is_qualified(lines[row], column)
+            if where == QUALIFIED and not qualified:
+                continue
+            # `uri.getPath()`, `names.Length`: a member of the repository's types is reached
+            # through one of them, so a file that never names any means a library's member
+            # of the same name (java.net.URI's, an array's).
+            if qualified and owners and owners.isdisjoint(file_words):
                 continue
         done_lines.add(row)  # only the first qualifying identifier of a line
         truth = lines[row][column:].rstrip()
@@ -274,12 +287,17 @@ def _imported_files(index: WorkspaceIndex, path: Path) -> set[str]:
     return {r for r in (index.relpath(p) for p in paths) if r is not None}
 
 
-def _cross_file(
-    index: WorkspaceIndex, name: str, rel: str, own_names: set[str]
-) -> tuple[tuple[str, ...], str] | None:
-    """The other files defining `name`, and where a use of it must stand to mean them: CALLED
-    when all are functions, methods or macros, QUALIFIED when all are fields or variables, else
-    ANYWHERE; None when the name is local, unknown or too generic."""
+class _Verdict(NamedTuple):
+    """What a name's definitions in other files require of a use of it to be a task."""
+
+    files: tuple[str, ...]  # the other files that define it
+    where: str  # CALLED when all are functions, methods or macros, QUALIFIED when all are
+    # fields or variables, else ANYWHERE
+    owners: frozenset[str]  # the types they are members of, when all are members; else empty
+
+
+def _cross_file(index: WorkspaceIndex, name: str, rel: str, own_names: set[str]) -> _Verdict | None:
+    """The verdict on `name`; None when it is local, unknown or too generic."""
     if len(name) < 2 or name in own_names:
         return None
     defs = index.definitions(name)
@@ -289,11 +307,12 @@ def _cross_file(
     files = tuple(sorted({d.path for d in kept}))
     if not files or len(files) > MAX_DEFINITIONS:
         return None
+    owners = frozenset(d.container for d in kept) if all(d.container for d in kept) else frozenset()
     if all(d.kind in _CALLABLE_KINDS for d in kept):
-        return files, CALLED
+        return _Verdict(files, CALLED, owners)
     if all(d.kind in _MEMBER_KINDS for d in kept):
-        return files, QUALIFIED
-    return files, ANYWHERE
+        return _Verdict(files, QUALIFIED, owners)
+    return _Verdict(files, ANYWHERE, owners)
 
 
 def extract_tasks(
