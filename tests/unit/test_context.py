@@ -257,6 +257,43 @@ def test_after_a_receiver_the_block_lists_its_types_members(tmp_path: Path) -> N
     assert tokens(block) <= 300 // 3
 
 
+def test_a_csharp_partial_types_members_come_from_all_its_parts(tmp_path: Path) -> None:
+    def part(methods: list[str]) -> str:
+        body = "".join(
+            f"    public static int {m}(int n)\n    {{\n        return n;\n    }}\n"
+            for m in methods
+        )
+        return f"namespace Py.Runtime;\n\npublic static partial class Runtime\n{{\n{body}}}\n"
+
+    index = _workspace(
+        tmp_path,
+        {
+            "src/Runtime.cs": part([f"Step{i}" for i in range(30)] + ["PyFloat_FromDouble"]),
+            "src/Runtime.Delegates.cs": part(
+                [f"Other{i}" for i in range(30)] + ["PyFloat_AsDouble"]
+            ),
+            "src/Types/Convert.cs": "namespace Py.Runtime;\n",
+        },
+    )
+    path = index.root / "src/Types/Convert.cs"
+    text = (
+        "namespace Py.Runtime;\n\nclass Convert\n{\n    static int FromFloat(double value)\n"
+        "    {\n        // a PyFloat from a double, and back\n        return Runtime.PyFloat"
+    )
+    got = select_context(index, path, text, len(text), budget_tokens=300, count_tokens=tokens)
+    blocks = {s.path: s.text for s in got}
+    # The members named like what is typed come first, whichever part declares them.
+    assert (
+        "    public static int PyFloat_FromDouble(int n)" in blocks["src/Runtime.cs"].splitlines()
+    )
+    assert (
+        "    public static int PyFloat_AsDouble(int n)"
+        in blocks["src/Runtime.Delegates.cs"].splitlines()
+    )
+    # Within a third of the budget for the two parts together.
+    assert sum(tokens(b) for b in blocks.values()) <= 300 // 3
+
+
 def test_a_name_imported_but_not_used_yet_comes_first(tmp_path: Path) -> None:
     # Two imported definitions compete for a budget that fits one: the one the file imports and
     # does not use yet (the line being written is about to) wins over one it already uses often.

@@ -56,6 +56,7 @@ _SCORE_NEAR_CODE = 20.0  # + similarity: above every definition bonus combined
 _SCORE_RECEIVER = 30.0  # the members of the types the cursor's code calls into: before all else
 _RECEIVER_SHARE = 3  # ... but at most a third of the budget
 _TYPE_KINDS = frozenset({"class", "interface", "type", "enum"})
+_PARTIAL = re.compile(r"\bpartial\b")
 _RECEIVER_CONTEXT_LINES = 3  # lines above the cursor whose words rank a type's members
 _PRIVATE = re.compile(r"\bprivate\b")  # Java, C#, PHP, TS: not callable from another class
 _GO_RECEIVER = re.compile(r"func\s*\(\s*\w*\s*\*?\s*(\w+)")
@@ -311,42 +312,52 @@ class _Selector:
                 for d in _shown_elsewhere(self.index.definitions(name), self.current, self.family)
                 if d.kind in _TYPE_KINDS
             ]
-            if len(types) != 1:
-                continue  # unknown here, or too many look-alikes to pick one
-            sym = types[0]
-            members = self._members(sym)
+            # One type, or one C# partial type declared in parts (`partial class Runtime` in
+            # Runtime.cs and Runtime.Delegates.cs); else unknown or too many look-alikes.
+            if len(types) > 1 and not all(
+                d.path.endswith(".cs") and _PARTIAL.search(d.signature) for d in types
+            ):
+                continue
+            members = [(sym, m, line) for sym in types for m, line in self._members(sym)]
             if not members:
                 continue
-            ranked = rank_members([m.name for m, _line in members], near, typed_prefix)
-            header = _named_line(sym)
-            lines = self.lines(sym.path)
-            braces = sym.end_line < len(lines) and lines[sym.end_line].strip() in {"}", "};"}
-            closing = ""
-            if sym.path.endswith(".go"):
-                # Go's methods live outside the struct: close it on its header line.
-                header = re.sub(r"\{\s*$", "{ ... }", header)
-            elif braces:
-                header = header if header.endswith("{") else header + " {"
-                closing = lines[sym.end_line].rstrip()
-            cost = self.count_tokens(f"{sym.path}\n{header}\n{closing}\n")
-            kept: list[tuple[Symbol, str]] = []
+            ranked = rank_members([m.name for _sym, m, _line in members], near, typed_prefix)
+            shells = {sym: self._type_shell(sym) for sym in types}
+            kept: dict[Symbol, list[tuple[Symbol, str]]] = {}
+            cost = 0
             for i in ranked:
-                line_cost = self.count_tokens(members[i][1] + "\n")
+                sym, member, line = members[i]
+                header, closing = shells[sym]
+                opening = (
+                    0 if sym in kept else self.count_tokens(f"{sym.path}\n{header}\n{closing}\n")
+                )
+                line_cost = opening + self.count_tokens(line + "\n")
                 if cost + line_cost <= share:
                     cost += line_cost
-                    kept.append(members[i])
-            if not kept:
-                continue
-            kept.sort(key=lambda k: (k[0].path, k[0].start_line))
-            stubs = tuple((m.start_line, m.end_line, line) for m, line in kept)
-            pieces.append(
-                _Piece(
-                    sym.path, sym.start_line, sym.end_line, header,
-                    _SCORE_RECEIVER - order, False, stubs, closing,
-                )
-            )  # fmt: skip
+                    kept.setdefault(sym, []).append((member, line))
+            for sym, chosen in kept.items():
+                chosen.sort(key=lambda k: (k[0].path, k[0].start_line))
+                stubs = tuple((m.start_line, m.end_line, line) for m, line in chosen)
+                header, closing = shells[sym]
+                pieces.append(
+                    _Piece(
+                        sym.path, sym.start_line, sym.end_line, header,
+                        _SCORE_RECEIVER - order, False, stubs, closing,
+                    )
+                )  # fmt: skip
             share -= cost
         return pieces
+
+    def _type_shell(self, sym: Symbol) -> tuple[str, str]:
+        """The header line and closing line a type's member list is shown between."""
+        header = _named_line(sym)
+        lines = self.lines(sym.path)
+        if sym.path.endswith(".go"):
+            # Go's methods live outside the struct: close it on its header line.
+            return re.sub(r"\{\s*$", "{ ... }", header), ""
+        if sym.end_line < len(lines) and lines[sym.end_line].strip() in {"}", "};"}:
+            return (header if header.endswith("{") else header + " {"), lines[sym.end_line].rstrip()
+        return header, ""
 
     def _members(self, sym: Symbol) -> list[tuple[Symbol, str]]:
         """A type's public members, each with its line for the type's stub: those its body
