@@ -440,7 +440,7 @@ def print_report(summaries: Sequence[Summary], repo_names: Sequence[str]) -> Non
 # Why a repository can offer no task (bench/tasks.py has the rules).
 NO_TASKS = (
     "no line uses a symbol that another of its files defines and the line's file imports "
-    "(tasks come from Python, JS/TS, Go, Rust, Java, C/C++, PHP and Bash files; C# and files "
+    "(tasks come from Python, JS/TS, Go, Rust, Java, C/C++, C#, PHP and Bash files; files "
     "without a grammar offer none)"
 )
 
