@@ -268,7 +268,9 @@ def test_a_csharp_partial_types_members_come_from_all_its_parts(tmp_path: Path) 
     index = _workspace(
         tmp_path,
         {
-            "src/Runtime.cs": part([f"Step{i}" for i in range(30)] + ["PyFloat_FromDouble"]),
+            "src/Runtime.cs": part(
+                [f"Step{i}" for i in range(30)] + ["PyFloat_FromDouble"]
+            ).replace("}\n}\n", "}\n    static int PyFloat_Check(int n) => n;\n}\n"),
             "src/Runtime.Delegates.cs": part(
                 [f"Other{i}" for i in range(30)] + ["PyFloat_AsDouble"]
             ),
@@ -290,6 +292,8 @@ def test_a_csharp_partial_types_members_come_from_all_its_parts(tmp_path: Path) 
         "    public static int PyFloat_AsDouble(int n)"
         in blocks["src/Runtime.Delegates.cs"].splitlines()
     )
+    # A member without an access modifier is private in C#.
+    assert "PyFloat_Check" not in blocks["src/Runtime.cs"]
     # Within a third of the budget for the two parts together.
     assert sum(tokens(b) for b in blocks.values()) <= 300 // 3
 

@@ -59,6 +59,7 @@ _TYPE_KINDS = frozenset({"class", "interface", "type", "enum"})
 _PARTIAL = re.compile(r"\bpartial\b")
 _RECEIVER_CONTEXT_LINES = 3  # lines above the cursor whose words rank a type's members
 _PRIVATE = re.compile(r"\bprivate\b")  # Java, C#, PHP, TS: not callable from another class
+_CSHARP_ACCESS = re.compile(r"\b(?:public|internal|protected)\b")
 _GO_RECEIVER = re.compile(r"func\s*\(\s*\w*\s*\*?\s*(\w+)")
 _SCORE_USED_DEFINITION = 6.0
 _SCORE_USED_IN_IMPORT = 2.0  # bonus: the definition lives in a module the file imports
@@ -389,6 +390,9 @@ class _Selector:
             and m.kind != "class"
             and m.name != sym.name  # a constructor is not called through an instance
         ]
+        if sym.path.endswith(".cs") and sym.kind == "class":
+            # A C# class's member is private unless it says otherwise (`int count;`).
+            return [(m, line) for m, line in members if _CSHARP_ACCESS.search(line)]
         return [(m, line) for m, line in members if not _PRIVATE.search(line)]
 
     def near_code(self, prompt_lines: tuple[int, int]) -> list[_Piece]:
