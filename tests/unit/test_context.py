@@ -298,6 +298,47 @@ def test_a_csharp_partial_types_members_come_from_all_its_parts(tmp_path: Path) 
     assert sum(tokens(b) for b in blocks.values()) <= 300 // 3
 
 
+def test_a_csharp_using_offers_the_namespaces_types_not_the_namespace(tmp_path: Path) -> None:
+    body = "".join(f"        var x{i} = {i};\n" for i in range(12))
+    order = (
+        "namespace Shop.Models\n{\n    public class Order\n    {\n"
+        f"        public decimal Total(int units)\n        {{\n{body}"
+        "            return 0;\n        }\n    }\n}\n"
+    )
+    index = _workspace(
+        tmp_path,
+        {"Models/Order.cs": order, "App/Main.cs": "using Shop.Models;\n\nnamespace Shop.App;\n"},
+    )
+    path = index.root / "App/Main.cs"
+    text = "using Shop.Models;\n\nnamespace Shop.App;\n\nclass Main\n{\n    void Run() { "
+    got = select_context(index, path, text, len(text), budget_tokens=400, count_tokens=tokens)
+    block = {s.path: s.text for s in got}["Models/Order.cs"]
+    # The class's API (its method's signature), not a namespace line over a class header.
+    assert "public decimal Total(int units)" in block
+    assert "var x3" not in block
+
+
+def test_a_huge_namespace_import_offers_the_api_of_its_first_files_only(tmp_path: Path) -> None:
+    files = {
+        f"Models/Model{i:03}.cs": f"namespace Big;\n\npublic class Model{i:03}\n{{\n}}\n"
+        for i in range(150)
+    }
+    files["App/Main.cs"] = "using Big;\n"
+    index = _workspace(tmp_path, files)
+    text = "using Big;\n\nclass Main\n{\n    void Run() { "
+    got = select_context(
+        index,
+        index.root / "App/Main.cs",
+        text,
+        len(text),
+        budget_tokens=20_000,
+        count_tokens=tokens,
+    )
+    paths = sorted(s.path for s in got)
+    assert paths[0] == "Models/Model000.cs"
+    assert len(paths) == 100  # not 150: selection time stays bounded on any import
+
+
 def test_a_name_imported_but_not_used_yet_comes_first(tmp_path: Path) -> None:
     # Two imported definitions compete for a budget that fits one: the one the file imports and
     # does not use yet (the line being written is about to) wins over one it already uses often.

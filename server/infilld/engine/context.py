@@ -80,6 +80,7 @@ _MAX_SIBLING_BYTES = 200_000
 PROMPT_LINES = CompletionSettings().prompt_lines
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _MAX_FUNCTION_BODY_LINES = 8  # longer functions are shown as signature and doc
+_MAX_API_FILES = 100  # imported files whose API is offered (Go's largest package import: 79)
 
 
 # Text from one other file; `path` is relative to the workspace root, POSIX separators. The
@@ -257,9 +258,17 @@ class _Selector:
 
     def imported_api(self, imported: list[str], used: Counter[str]) -> list[_Piece]:
         pieces: list[_Piece] = []
-        for order, rel in enumerate(imported):
-            for sym in self.symbols(rel):
-                if sym.container or not sym.is_public:
+        # A namespace or package import can bring thousands of files; the names this file uses
+        # from any of them come from used_definitions, so past the first few the rest is noise.
+        for order, rel in enumerate(imported[:_MAX_API_FILES]):
+            symbols = self.symbols(rel)
+            # A C# namespace wraps a file's API: its types are the file's top level, and the
+            # namespace line alone says nothing a using did not.
+            namespaces = {s.name for s in symbols if s.kind == "module" and rel.endswith(".cs")}
+            for sym in symbols:
+                if sym.name in namespaces and sym.kind == "module":
+                    continue
+                if (sym.container and sym.container not in namespaces) or not sym.is_public:
                     continue  # members appear inside their class's stub
                 score = _SCORE_API - order * 0.01 + (1.0 if sym.name in used else 0.0)
                 pieces.append(self.piece_for(sym, score, allow_body=False))
