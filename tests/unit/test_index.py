@@ -221,6 +221,22 @@ def test_csharp_usings_resolve_to_the_files_declaring_the_namespace(
         "Program.cs",
         "src/Api/Nested.cs",
     ]
+    # A `global using` in any file holds in every C# file, until an edit takes it out.
+    write(repo, {"src/GlobalUsings.cs": "global using Shop.Text;\n"})
+    index.refresh_paths([repo / "src/GlobalUsings.cs"])
+    program = repo / "Program.cs"
+    assert rels(index, index.imports_of(program)) == [
+        "src/Misc/Line.cs",
+        "src/Models/Order.cs",
+        "src/Text/Format.Money.cs",
+        "src/Text/Format.cs",
+        "src/Text/Slug.cs",
+    ]
+    index.update_buffer(repo / "src/GlobalUsings.cs", "// moved to the project file\n")
+    assert rels(index, index.imports_of(program)) == ["src/Misc/Line.cs", "src/Models/Order.cs"]
+    index.close_buffer(repo / "src/GlobalUsings.cs")
+    (repo / "src/GlobalUsings.cs").unlink()
+    index.refresh_paths([repo / "src/GlobalUsings.cs"])
     # An unsaved edit that moves a file to another namespace moves it in every resolution.
     index.update_buffer(repo / "src/Text/Slug.cs", "namespace Shop.Models { class Slug {} }\n")
     assert "src/Text/Slug.cs" in rels(index, index.imports_of(orders))

@@ -43,7 +43,7 @@ class ImportSpec(msgspec.Struct, frozen=True):
     source: str
     names: tuple[str, ...] = ()
     line: int = 0
-    kind: str = "import"  # import | wildcard | module
+    kind: str = "import"  # import | wildcard | module | global
 
 
 class FileEntry(msgspec.Struct):

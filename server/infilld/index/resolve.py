@@ -27,6 +27,8 @@ class FileSet:
     go_modules: Mapping[str, str]  # module path -> directory (relative, "" for the root)
     # C# file -> the namespaces it declares, () for the global namespace (csharp_namespaces)
     namespaces: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # C#'s `global using`s of any file, which every C# file has (csharp_global_usings)
+    global_usings: tuple[ImportSpec, ...] = ()
     by_dir: dict[str, list[str]] = field(default_factory=dict)
     by_name: dict[str, list[str]] = field(default_factory=dict)
     by_namespace: dict[str, list[str]] = field(default_factory=dict)  # "" is the global one
@@ -277,6 +279,12 @@ def csharp_namespaces(symbols: Iterable[Symbol]) -> tuple[str, ...]:
     return tuple(sorted({q for _, q in full}))
 
 
+def csharp_global_usings(imports: Iterable[ImportSpec]) -> tuple[ImportSpec, ...]:
+    """A C# file's `global using` directives, which hold in every file of its project (the
+    workspace stands for the project)."""
+    return tuple(spec for spec in imports if spec.kind == "global")
+
+
 def _csharp(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
     # `using A.B;` names a namespace: every file that declares it (a namespace spans files and
     # folders, so the path says nothing). `using static A.B.T;` and `using X = A.B.T;` name a
@@ -390,6 +398,8 @@ def resolve_imports(
     resolver = _RESOLVERS.get(language or "")
     if resolver is None:
         return []
+    if language == "csharp":
+        specs = [*specs, *files.global_usings]
     out: list[str] = []
     for spec in specs:
         for hit in resolver(rel, spec, files):

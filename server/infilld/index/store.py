@@ -20,7 +20,8 @@ from infilld.index.model import CacheFile, FileEntry
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # 2: clipped docstrings and block comments stay closed; 3: Python fields
+SCHEMA_VERSION = 4  # 2: clipped docstrings and block comments stay closed; 3: Python fields;
+# 4: C# global usings
 
 _decoder = msgspec.msgpack.Decoder(CacheFile)
 _encoder = msgspec.msgpack.Encoder()

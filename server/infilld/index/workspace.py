@@ -24,7 +24,13 @@ from pathlib import Path
 from infilld.index import store
 from infilld.index.ignore import IgnoreRules
 from infilld.index.model import FileEntry, ImportSpec, Symbol
-from infilld.index.resolve import FileSet, csharp_namespaces, package_siblings, resolve_imports
+from infilld.index.resolve import (
+    FileSet,
+    csharp_global_usings,
+    csharp_namespaces,
+    package_siblings,
+    resolve_imports,
+)
 from infilld.index.walk import (
     MANIFEST_NAMES,
     VENDORED_DIRS,
@@ -621,16 +627,19 @@ class WorkspaceIndex:
             paths = set(self._disk) | set(self._buffers)
             go_modules: dict[str, str] = {}
             namespaces: dict[str, tuple[str, ...]] = {}
+            global_usings: list[ImportSpec] = []
             for rel in sorted(paths):
                 entry = self._effective(rel)
                 if entry is not None and entry.language == GO_MOD and entry.go_module:
                     go_modules[entry.go_module] = rel.rpartition("/")[0]
                 elif entry is not None and entry.language == "csharp":
                     namespaces[rel] = csharp_namespaces(entry.symbols)
+                    global_usings.extend(csharp_global_usings(entry.imports))
             self._fileset = FileSet(
                 paths=frozenset(p for p in paths if p.rpartition("/")[2] not in MANIFEST_NAMES),
                 go_modules=go_modules,
                 namespaces=namespaces,
+                global_usings=tuple(global_usings),
             )
         return self._fileset
 
@@ -665,7 +674,8 @@ class WorkspaceIndex:
 
 def _reshapes_file_set(old: FileEntry | None, new: FileEntry | None) -> bool:
     """Whether a file's change from old to new can change how other files' imports resolve: it
-    came or went, it is a go.mod (module paths), or it is C# and declares other namespaces."""
+    came or went, it is a go.mod (module paths), or it is C# and declares other namespaces or
+    global usings."""
     if (old is None) != (new is None):
         return True
     if old is None or new is None:
@@ -673,7 +683,9 @@ def _reshapes_file_set(old: FileEntry | None, new: FileEntry | None) -> bool:
     if GO_MOD in (old.language, new.language):
         return True
     if "csharp" in (old.language, new.language):
-        return csharp_namespaces(old.symbols) != csharp_namespaces(new.symbols)
+        return csharp_namespaces(old.symbols) != csharp_namespaces(new.symbols) or [
+            spec.source for spec in csharp_global_usings(old.imports)
+        ] != [spec.source for spec in csharp_global_usings(new.imports)]
     return False
 
 

@@ -50,7 +50,9 @@ class ImportRef:
     source: str  # quotes stripped; Python relative imports keep their dots
     names: tuple[str, ...]  # names imported from it (`from m import a, b`), if the syntax says
     line: int
-    kind: str  # "import", "wildcard" (`import x.*`, `from m import *`) or "module" (`mod x;`)
+    # "import", "wildcard" (`import x.*`, `from m import *`), "module" (`mod x;`) or "global"
+    # (C#'s `global using A.B;`, which holds in every file of the project)
+    kind: str
 
 
 def _text(node: Node) -> str:
@@ -211,6 +213,8 @@ def imports(tree: Tree, language: LoadedLanguage) -> list[ImportRef]:
         names = [_text(n) for n in caps.get("import.name", [])]
         for node in caps.get("import.source", []):
             kind = "wildcard" if stmt_text.endswith("*") else "import"
+            if stmt_text.startswith("global using"):
+                kind = "global"  # C# 10: every file of the project has it
             key = (stmt.start_byte, _unquote(_text(node)), kind)
             entry = grouped.setdefault(key, (stmt.start_point.row, []))
             entry[1].extend(n for n in names if n not in entry[1])
