@@ -383,8 +383,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repo", action="append", help="repository folder (repeatable)")
     p.add_argument(
         "--set",
-        choices=["dev", "heldout", "all"],
-        help="run the repositories of quality_repos.toml in this split",
+        choices=["dev", "heldout", "other", "all"],
+        help="run the repositories of quality_repos.toml in this split (other: Go, Rust, PHP, "
+        "Java and C#, older code)",
     )
     p.add_argument(
         "--fetch", action="store_true", help="download and unpack quality_repos.toml's repositories"

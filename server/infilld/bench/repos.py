@@ -1,10 +1,12 @@
 """The quality benchmark's repositories (quality_repos.toml): load the list, fetch and unpack them.
 
-The repositories are packages first published in 2025 or later, newer than the model's training
-data, fetched as registry archives with the registries' own clients (`pip download` for PyPI
-sdists, `npm pack` for npm tarballs) into a cache outside the checkout. Each entry says which
-split it belongs to: `dev` repositories may be looked at while tuning, `heldout` ones are only
-run for the final numbers.
+The repositories are fetched as registry archives with the registries' own clients (`pip
+download` for PyPI sdists, `npm pack` for npm tarballs, `apt-get download` for Debian packages)
+into a cache outside the checkout. Each entry says which split it belongs to: `dev` repositories
+may be looked at while tuning, `heldout` ones are only run for the final numbers; both hold
+packages first published in 2025 or later, newer than the model's training data. `other` holds
+one repository per further language (Go, Rust, PHP, Java, C#), older code, for comparing the
+context modes with each other there.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ REPOS_FILE = Path(__file__).with_name("quality_repos.toml")
 class BenchRepo(msgspec.Struct, frozen=True, kw_only=True):
     name: str  # registry package name
     version: str
-    registry: Literal["pypi", "npm"]
+    registry: Literal["pypi", "npm", "debian"]
     language: str
-    split: Literal["dev", "heldout"]
+    split: Literal["dev", "heldout", "other"]
     first_release: str  # YYYY-MM
     root: str = ""  # folder inside the unpacked archive that the benchmark indexes
     why: str = ""
@@ -57,6 +59,8 @@ def default_cache() -> Path:
 def repo_dir(repo: BenchRepo, cache: Path) -> Path:
     """Where the repository's indexed root lies once fetched (it may not exist yet)."""
     unpacked = cache / repo.slug
+    if repo.registry == "debian":  # a filesystem tree: `root` starts at its top (usr/share/...)
+        return unpacked / repo.root if repo.root else unpacked
     tops = [p for p in unpacked.iterdir() if p.is_dir()] if unpacked.is_dir() else []
     top = tops[0] if len(tops) == 1 else unpacked  # archives wrap everything in one folder
     return top / repo.root if repo.root else top
@@ -70,6 +74,10 @@ def _download(repo: BenchRepo, into: Path) -> Path:
             sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
             "--no-binary", ":all:", "-d", str(into), f"{repo.name}=={repo.version}",
         ]  # fmt: skip
+    elif repo.registry == "debian":
+        if shutil.which("apt-get") is None:
+            raise InfilldError(f"apt-get is needed to fetch the Debian package {repo.name}")
+        cmd = ["apt-get", "download", "-q", f"{repo.name}={repo.version}"]
     else:
         npm = shutil.which("npm")
         if npm is None:
@@ -82,13 +90,26 @@ def _download(repo: BenchRepo, into: Path) -> Path:
             str(into),
             f"{repo.name}@{repo.version}",
         ]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        cmd, cwd=into, capture_output=True, text=True, timeout=600, check=False
+    )  # apt-get download writes into the current folder
     if done.returncode != 0:
         raise InfilldError(f"could not fetch {repo.name} {repo.version}: {done.stderr.strip()}")
-    archives = sorted(p for p in into.iterdir() if p.name.endswith((".tar.gz", ".tgz")))
+    archives = sorted(p for p in into.iterdir() if p.name.endswith((".tar.gz", ".tgz", ".deb")))
     if len(archives) != 1:
         raise InfilldError(f"{repo.name} {repo.version}: expected one archive in {into}")
     return archives[0]
+
+
+def _unpack_deb(archive: Path, into: Path) -> None:
+    if shutil.which("dpkg-deb") is None:
+        raise InfilldError(f"dpkg-deb is needed to unpack {archive.name}")
+    done = subprocess.run(
+        ["dpkg-deb", "-x", str(archive), str(into)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise InfilldError(f"could not unpack {archive.name}: {done.stderr.strip()}")
 
 
 def fetch_repo(repo: BenchRepo, cache: Path) -> Path:
@@ -99,8 +120,11 @@ def fetch_repo(repo: BenchRepo, cache: Path) -> Path:
         partial = cache / f".{repo.slug}.partial"
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        with tarfile.open(archive) as tar:
-            tar.extractall(partial, filter="data")  # "data": no links out, no device files
+        if archive.suffix == ".deb":
+            _unpack_deb(archive, partial)
+        else:
+            with tarfile.open(archive) as tar:
+                tar.extractall(partial, filter="data")  # "data": no links out, no device files
         partial.rename(target)  # atomic: a half-unpacked folder is never taken as done
     root = repo_dir(repo, cache)
     if not root.is_dir():
