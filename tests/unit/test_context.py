@@ -339,6 +339,40 @@ def test_a_huge_namespace_import_offers_the_api_of_its_first_files_only(tmp_path
     assert len(paths) == 100  # not 150: selection time stays bounded on any import
 
 
+def test_a_type_stub_opens_the_brace_it_closes(tmp_path: Path) -> None:
+    body = "".join(f"    x{i} = {i};\n" for i in range(20))
+    store_ts = (
+        "export class Store {\n  count = 0;\n"
+        f"  add(n: number): number {{\n{body}    return n;\n  }}\n}}\n"
+    )
+    store_cs = (
+        "namespace Shop\n{\n    public class Store\n    {\n        public int Count;\n"
+        f"        public int Add(int n)\n        {{\n{body}            return n;\n        }}\n"
+        "    }\n}\n"
+    )
+    index = _workspace(
+        tmp_path,
+        {
+            "store.ts": store_ts,
+            "use.ts": "import { Store } from './store';\nconst s = new Store();\n",
+            "Store.cs": store_cs,
+            "Use.cs": "namespace Shop\n{\n    class Use\n    {\n        Store s = new Store();\n",
+        },
+    )
+    blocks = {}
+    for rel in ("use.ts", "Use.cs"):
+        text = (index.root / rel).read_text()
+        got = select_context(
+            index, index.root / rel, text, len(text), budget_tokens=60, count_tokens=tokens
+        )
+        blocks.update({s.path: s.text for s in got})
+    # K&R style keeps the brace on the header's line, Allman style (C#) on the next one.
+    assert blocks["store.ts"].splitlines()[0] == "export class Store {"
+    assert blocks["store.ts"].splitlines()[-1] == "}"
+    assert blocks["Store.cs"].splitlines()[:2] == ["    public class Store", "    {"]
+    assert blocks["Store.cs"].splitlines()[-1] == "    }"
+
+
 def test_a_name_imported_but_not_used_yet_comes_first(tmp_path: Path) -> None:
     # Two imported definitions compete for a budget that fits one: the one the file imports and
     # does not use yet (the line being written is about to) wins over one it already uses often.

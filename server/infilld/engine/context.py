@@ -220,11 +220,14 @@ class _Selector:
                 return _Piece(sym.path, sym.start_line, sym.end_line, sym.body, score, raw=False)
             lines = self.lines(sym.path)
             closing = ""
+            header = sym.stub()
             if members and sym.start_line < sym.end_line < len(lines):
                 last = lines[sym.end_line].strip()
                 closing = lines[sym.end_line].rstrip() if last in {"}", "};", "end"} else ""
+                if closing.lstrip().startswith("}"):
+                    header += _opening_brace(sym, lines)
             return _Piece(
-                sym.path, sym.start_line, sym.end_line, sym.stub(), score, False, members, closing
+                sym.path, sym.start_line, sym.end_line, header, score, False, members, closing
             )
         short = sym.end_line - sym.start_line < _MAX_FUNCTION_BODY_LINES
         text = sym.body.rstrip() if allow_body and sym.body and short else sym.stub()
@@ -456,12 +459,14 @@ class _Selector:
 
 def _shown_elsewhere(defs: list[Symbol], current: str | None, family: str) -> list[Symbol]:
     """The definitions that may be context for `current`: in another file of its language
-    family, and not fields (fields show inside their class's stub, not on their own)."""
+    family, and not fields (fields show inside their class's stub, not on their own) nor C#
+    namespaces (a file that names one is in it or uses it; its types are what it needs)."""
     return [
         d
         for d in defs
         if d.path != current
         and d.kind != "field"
+        and not (d.kind == "module" and d.path.endswith(".cs"))
         and (not family or language_family(d.path) == family)
     ]
 
@@ -575,6 +580,18 @@ class _Budget:
         self._keys.add((piece.rel, piece.start_line, piece.end_line))
         self._group_cost[piece.rel] = cost
         return True
+
+
+def _opening_brace(sym: Symbol, lines: list[str]) -> str:
+    """The brace that opens a type's body, as its file writes it, for a stub that shows the
+    closing one: a signature stops where the body starts, so `class Store {` is "class Store"
+    and C#'s `{` on the next line is not in it either."""
+    end = sym.start_line + max(1, len(sym.signature.splitlines())) - 1
+    if end < len(lines) and lines[end].rstrip().endswith("{"):
+        return " {"
+    if end + 1 < len(lines) and lines[end + 1].strip() == "{":
+        return "\n" + lines[end + 1].rstrip()
+    return ""
 
 
 def _named_line(sym: Symbol) -> str:
