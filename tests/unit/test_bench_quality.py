@@ -541,6 +541,18 @@ def test_repository_list_is_new_and_split() -> None:
     assert len({r.slug for r in repos}) == len(repos)
 
 
+def test_all_is_the_two_python_and_typescript_sets() -> None:
+    from infilld.bench.repos import load_repos
+
+    repos = load_repos()
+    # --set all and --fetch alone stay to PyPI and npm: `other` needs apt-get.
+    assert {r.split for r in quality.selected_repos(repos, "all")} == {"dev", "heldout"}
+    assert quality.selected_repos(repos, None) == quality.selected_repos(repos, "all")
+    other = quality.selected_repos(repos, "other")
+    assert "debian" in {r.registry for r in other}
+    assert {r.language for r in other} >= {"go", "rust", "php", "java", "csharp"}
+
+
 def test_summaries_and_ratios() -> None:
     def result(mode: str, exact: bool, latency: float) -> quality.TaskResult:
         return quality.TaskResult(

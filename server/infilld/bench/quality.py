@@ -39,7 +39,7 @@ import msgspec
 
 from infilld.backends.base import Backend
 from infilld.bench.metrics import identifiers, score
-from infilld.bench.repos import default_cache, fetch_repo, load_repos, repo_dir
+from infilld.bench.repos import BenchRepo, default_cache, fetch_repo, load_repos, repo_dir
 from infilld.bench.ring import Chunk, fill_ring, pick_chunks, recent_files, snippet_cost
 from infilld.bench.similar import select_similar
 from infilld.bench.tasks import LineTask, extract_tasks
@@ -341,13 +341,19 @@ def ratios(summaries: Sequence[Summary], repo: str) -> str:
     return f"{repo}: " + ", ".join(parts) if parts else ""
 
 
+def selected_repos(entries: Sequence[BenchRepo], split: str | None) -> list[BenchRepo]:
+    """The entries of a split; "all" (or none given, for --fetch alone) is the issue's two sets,
+    dev and heldout: `other` needs apt-get, which a Mac or Windows machine lacks."""
+    if split in (None, "all"):
+        return [e for e in entries if e.split in ("dev", "heldout")]
+    return [e for e in entries if e.split == split]
+
+
 def _repos_from_args(args: argparse.Namespace) -> list[Repo]:
     repos: list[Repo] = []
     cache = Path(args.cache) if args.cache else default_cache()
     if args.set or args.fetch:
-        for entry in load_repos():
-            if args.set not in (None, "all") and entry.split != args.set:
-                continue
+        for entry in selected_repos(load_repos(), args.set):
             if args.fetch:
                 print(f"fetching {entry.name} {entry.version} ...", file=sys.stderr)
                 root = fetch_repo(entry, cache)
@@ -384,8 +390,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--set",
         choices=["dev", "heldout", "other", "all"],
-        help="run the repositories of quality_repos.toml in this split (other: Go, Rust, PHP, "
-        "Java and C#, older code)",
+        help="run the repositories of quality_repos.toml in this split (all: dev and heldout; "
+        "other: Go, Rust, PHP, Java and C#, older code, fetched partly with apt-get)",
     )
     p.add_argument(
         "--fetch", action="store_true", help="download and unpack quality_repos.toml's repositories"
