@@ -29,4 +29,4 @@
 
 (alias_declaration name: (type_identifier) @name) @definition.type
 
-(namespace_definition name: (namespace_identifier) @name) @definition.module
+(namespace_definition name: (namespace_identifier) @name) @definition.namespace

@@ -21,9 +21,9 @@
 
 (delegate_declaration name: (identifier) @name) @definition.type
 
-(namespace_declaration name: (_) @name) @definition.module
+(namespace_declaration name: (_) @name) @definition.namespace
 
-(file_scoped_namespace_declaration name: (_) @name) @definition.module
+(file_scoped_namespace_declaration name: (_) @name) @definition.namespace
 
 ((field_declaration
    (modifier) @_mod

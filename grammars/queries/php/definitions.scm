@@ -14,4 +14,4 @@
 
 (const_declaration (const_element (name) @name)) @definition.constant
 
-(namespace_definition name: (namespace_name) @name) @definition.module
+(namespace_definition name: (namespace_name) @name) @definition.namespace

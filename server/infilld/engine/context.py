@@ -265,15 +265,8 @@ class _Selector:
         # from any of them come from used_definitions, so the rest of the API past the first
         # files is noise, and reading them all costs a selection 100+ ms.
         for order, rel in enumerate(imported[:_MAX_API_FILES]):
-            symbols = self.symbols(rel)
-            # A C# namespace wraps a file's API: its types are the file's top level, and the
-            # namespace line alone says nothing a using did not.
-            csharp = rel.endswith(".cs")
-            namespaces = {s.name for s in symbols if s.kind == "module"} if csharp else set()
-            for sym in symbols:
-                if csharp and sym.kind == "module":
-                    continue
-                if (sym.container and sym.container not in namespaces) or not sym.is_public:
+            for sym in self.symbols(rel):
+                if sym.container or not sym.is_public or sym.kind == "namespace":
                     continue  # members appear inside their class's stub
                 score = _SCORE_API - order * 0.01 + (1.0 if sym.name in used else 0.0)
                 pieces.append(self.piece_for(sym, score, allow_body=False))
@@ -459,14 +452,14 @@ class _Selector:
 
 def _shown_elsewhere(defs: list[Symbol], current: str | None, family: str) -> list[Symbol]:
     """The definitions that may be context for `current`: in another file of its language
-    family, and not fields (fields show inside their class's stub, not on their own) nor C#
+    family, and not fields (fields show inside their class's stub, not on their own) nor
     namespaces (a file that names one is in it or uses it; its types are what it needs)."""
     return [
         d
         for d in defs
         if d.path != current
         and d.kind != "field"
-        and not (d.kind == "module" and d.path.endswith(".cs"))
+        and d.kind != "namespace"
         and (not family or language_family(d.path) == family)
     ]
 

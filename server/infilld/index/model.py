@@ -13,7 +13,9 @@ class Symbol(msgspec.Struct, frozen=True):
     """A definition in a workspace file. Lines are 0-based and inclusive."""
 
     name: str
-    kind: str  # function, method, class, interface, type, enum, constant, variable, module, macro
+    # function, method, class, interface, type, enum, constant, variable, field, module (Rust's
+    # `mod`, TS's `namespace`), namespace (C#, PHP, C++: a scope, never a container), macro
+    kind: str
     path: str  # relative to the workspace root, POSIX separators
     start_line: int
     end_line: int
@@ -21,7 +23,7 @@ class Symbol(msgspec.Struct, frozen=True):
     doc: str = ""  # docstring or leading comment as written
     doc_after: bool = False  # the doc belongs after the signature (Python docstrings)
     body: str = ""  # the whole definition when it is small, else ""
-    container: str = ""  # enclosing definition's name ("" at top level)
+    container: str = ""  # enclosing definition's name ("" at top level or in a namespace)
 
     @property
     def is_public(self) -> bool:

@@ -267,7 +267,7 @@ def csharp_namespaces(symbols: Iterable[Symbol]) -> tuple[str, ...]:
     """The namespaces a C# file declares, qualified (`namespace A { namespace B {} }` declares
     A and A.B), sorted; () when its types live in the global namespace."""
     blocks = sorted(
-        (s for s in symbols if s.kind == "module"), key=lambda s: (s.start_line, -s.end_line)
+        (s for s in symbols if s.kind == "namespace"), key=lambda s: (s.start_line, -s.end_line)
     )
     full: list[tuple[Symbol, str]] = []
     for sym in blocks:

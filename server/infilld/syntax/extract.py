@@ -16,7 +16,10 @@ from tree_sitter import Node, QueryCursor, Tree
 from infilld.syntax.languages import LoadedLanguage
 
 # Kinds whose value is the header, with members listed separately (the body is code, not API).
-_HEADER_KINDS = frozenset({"function", "method", "class", "module"})
+_HEADER_KINDS = frozenset({"function", "method", "class", "module", "namespace"})
+# A namespace (C#, PHP, C++) only names a scope: what it holds is reached through a using or an
+# import, never through it as an object, so it is no definition's container.
+_SCOPE_ONLY_KINDS = frozenset({"namespace"})
 # Wrappers whose extent belongs to the definition they wrap (decorators, `export`, templates).
 _WRAPPERS = frozenset({"decorated_definition", "export_statement", "template_declaration"})
 # Siblings that may sit between a doc comment and its definition.
@@ -40,7 +43,7 @@ class Definition:
     doc: str  # docstring or leading comment lines as written; "" if none
     doc_after: bool  # True when the doc sits inside the body (Python docstrings)
     text: str  # the whole definition, wrappers (decorators, `export`) included
-    container: str  # name of the enclosing definition, "" at top level
+    container: str  # name of the enclosing definition ("" at top level or in a namespace)
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,8 @@ def definitions(tree: Tree, language: LoadedLanguage, source: bytes) -> list[Def
             container=stack[-1].name if stack else "",
         )
         found.append(definition)
-        stack.append(definition)
+        if kind not in _SCOPE_ONLY_KINDS:
+            stack.append(definition)
     return found
 
 
