@@ -219,13 +219,9 @@ class _Selector:
             if sym.body and (allow_body or not members):
                 return _Piece(sym.path, sym.start_line, sym.end_line, sym.body, score, raw=False)
             lines = self.lines(sym.path)
-            closing = ""
-            header = sym.stub()
-            if members and sym.start_line < sym.end_line < len(lines):
-                last = lines[sym.end_line].strip()
-                closing = lines[sym.end_line].rstrip() if last in {"}", "};", "end"} else ""
-                if closing.lstrip().startswith("}"):
-                    header += _opening_brace(sym, lines)
+            header, closing = sym.stub(), ""
+            if members:
+                header, closing = _shell(sym, header, lines)
             return _Piece(
                 sym.path, sym.start_line, sym.end_line, header, score, False, members, closing
             )
@@ -359,13 +355,10 @@ class _Selector:
     def _type_shell(self, sym: Symbol) -> tuple[str, str]:
         """The header line and closing line a type's member list is shown between."""
         header = _named_line(sym)
-        lines = self.lines(sym.path)
         if sym.path.endswith(".go"):
             # Go's methods live outside the struct: close it on its header line.
             return re.sub(r"\{\s*$", "{ ... }", header), ""
-        if sym.end_line < len(lines) and lines[sym.end_line].strip() in {"}", "};"}:
-            return (header if header.endswith("{") else header + " {"), lines[sym.end_line].rstrip()
-        return header, ""
+        return _shell(sym, header, self.lines(sym.path))
 
     def _members(self, sym: Symbol) -> list[tuple[Symbol, str]]:
         """A type's public members, each with its line for the type's stub: those its body
@@ -573,6 +566,20 @@ class _Budget:
         self._keys.add((piece.rel, piece.start_line, piece.end_line))
         self._group_cost[piece.rel] = cost
         return True
+
+
+def _shell(sym: Symbol, header: str, lines: list[str]) -> tuple[str, str]:
+    """A type's header and closing line, for a stub that lists its members between them: the
+    closing line when the file ends the type on one of its own (`}`, `};`, `end`), and then the
+    opening brace too, so the stub is balanced."""
+    if not sym.start_line < sym.end_line < len(lines):
+        return header, ""
+    closing = lines[sym.end_line].rstrip()
+    if closing.strip() not in {"}", "};", "end"}:
+        return header, ""
+    if closing.lstrip().startswith("}") and not header.rstrip().endswith("{"):
+        header += _opening_brace(sym, lines)
+    return header, closing
 
 
 def _opening_brace(sym: Symbol, lines: list[str]) -> str:
