@@ -191,6 +191,27 @@ def test_definitions_per_language(language_id: str) -> None:
     assert expected <= _defined_names(name, code, language_id)
 
 
+@pytest.mark.parametrize(
+    ("file_name", "code"),
+    [
+        ("a.cs", "namespace N { class C { void M() {} } }\n"),
+        ("a.php", "<?php\nnamespace N {\n class C { public function M() {} }\n}\n"),
+        ("a.cpp", "namespace N { class C { void M() {} }; }\n"),
+        ("b.cs", "namespace N;\nclass C { void M() {} }\n"),
+    ],
+)
+def test_a_namespace_names_a_scope_but_contains_nothing(file_name: str, code: str) -> None:
+    # A type in a namespace is reached through a using, not through the namespace as an object:
+    # it is top level, as in a file; its members are still the type's.
+    loaded = language_for_path(file_name)
+    assert loaded is not None
+    source = code.encode()
+    found = {d.name: d for d in definitions(parse(source, loaded), loaded, source)}
+    assert found["N"].kind == "namespace"
+    assert found["C"].container == ""
+    assert found["M"].container == "C"
+
+
 def test_python_definition_details() -> None:
     loaded = language_for_path("m.py")
     assert loaded is not None
