@@ -90,26 +90,24 @@ def _download(repo: BenchRepo, into: Path) -> Path:
             str(into),
             f"{repo.name}@{repo.version}",
         ]
-    done = subprocess.run(
-        cmd, cwd=into, capture_output=True, text=True, timeout=600, check=False
-    )  # apt-get download writes into the current folder
-    if done.returncode != 0:
-        raise InfilldError(f"could not fetch {repo.name} {repo.version}: {done.stderr.strip()}")
+    _run(cmd, f"fetch {repo.name} {repo.version}", cwd=into)  # apt-get writes into cwd
     archives = sorted(p for p in into.iterdir() if p.name.endswith((".tar.gz", ".tgz", ".deb")))
     if len(archives) != 1:
         raise InfilldError(f"{repo.name} {repo.version}: expected one archive in {into}")
     return archives[0]
 
 
+def _run(cmd: list[str], what: str, *, cwd: Path | None = None) -> None:
+    """Run a registry or packaging tool; its stderr becomes the error if it fails."""
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
+    if done.returncode != 0:
+        raise InfilldError(f"could not {what}: {done.stderr.strip()}")
+
+
 def _unpack_deb(archive: Path, into: Path) -> None:
     if shutil.which("dpkg-deb") is None:
         raise InfilldError(f"dpkg-deb is needed to unpack {archive.name}")
-    done = subprocess.run(
-        ["dpkg-deb", "-x", str(archive), str(into)],
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise InfilldError(f"could not unpack {archive.name}: {done.stderr.strip()}")
+    _run(["dpkg-deb", "-x", str(archive), str(into)], f"unpack {archive.name}")
 
 
 def fetch_repo(repo: BenchRepo, cache: Path) -> Path:
