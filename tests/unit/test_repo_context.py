@@ -190,3 +190,54 @@ def test_the_block_follows_the_cursor_only_when_adopted(tmp_path: Path) -> None:
         assert rc.follow(main, text, at_bill, 60, count) is None
     finally:
         rc.close()
+
+
+LEDGER = """class Ledger:
+    def debit(self, amount: int) -> None: ...
+    def credit(self, amount: int) -> None: ...
+"""
+PEN = """class Pen:
+    def polyline(self, points: list[int]) -> None: ...
+    def stroke(self, width: int) -> None: ...
+"""
+
+
+def test_the_block_follows_a_line_that_calls_into_another_type(tmp_path: Path) -> None:
+    # The block shows the members of the types the cursor's line calls into. Two lines apart,
+    # `ledger.` and `pen.` are one region, yet `pen.` needs Pen's members: follow() offers a block
+    # for them. A type the repository does not define (a library's) shows nothing, so the block
+    # in use stands for it.
+    (tmp_path / "ledger.py").write_text(LEDGER)
+    (tmp_path / "pen.py").write_text(PEN)
+    text = (
+        "from ledger import Ledger\nfrom pen import Pen\nfrom pathlib import Path\n\n\n"
+        "def work(ledger: Ledger, pen: Pen, where: Path) -> None:\n"
+        "    ledger.\n    pen.\n    where.\n"
+    )
+    main = tmp_path / "main.py"
+    main.write_text(text)
+    rc = RepoContext(ContextSettings(budget_tokens=120), cache_dir=tmp_path / ".cache")
+    rc.add_folder(tmp_path)
+    assert rc.ready.wait(30)
+    try:
+        at_ledger = text.index("ledger.\n") + len("ledger.")
+        at_pen = text.index("pen.\n") + len("pen.")
+        at_where = text.index("where.\n") + len("where.")
+        # A receiver's type is listed as its member signatures (whole files otherwise, here).
+        ledger_members = "class Ledger:\n" + "\n".join(LEDGER.splitlines()[1:]).replace(" ...", "")
+        pen_members = "class Pen:\n" + "\n".join(PEN.splitlines()[1:]).replace(" ...", "")
+        first = rc.provide(main, text, at_ledger, 120, count)
+        assert ledger_members in [s.text for s in first]
+        assert pen_members not in [s.text for s in first]
+        assert rc.follow(main, text, at_ledger, 120, count) is None
+        offered = rc.follow(main, text, at_pen, 120, count)
+        assert offered is not None and pen_members in [s.text for s in offered]
+        assert rc.follow(main, text, at_pen, 120, count) is offered  # asked again: the same
+        rc.adopt(main, offered)
+        assert rc.follow(main, text, at_where, 120, count) is None  # Path: not the repo's
+        assert rc.follow(main, text, at_where, 120, count) is None
+        assert rc.provide(main, text, at_where, 120, count) is offered
+        back = rc.follow(main, text, at_ledger, 120, count)  # Ledger again: chosen for Pen
+        assert back is not None and ledger_members in [s.text for s in back]
+    finally:
+        rc.close()

@@ -7,10 +7,13 @@ first request, and every later request gets the block in use. A new block is onl
 repository really changed: another file changed on disk (a save, a checkout, codegen), or the
 file's own imports changed, or, with near code on (`context.nearCode`, the block then holds code
 like the lines above the cursor, so it belongs to a region of the file), the cursor has moved more
-than REGION_LINES lines from where the block in use was chosen. Unsaved edits in other open files
-do not count: they are small and frequent, and a new block at each would re-evaluate the whole
-prompt at every switch between files. Saving the file being edited does not count either: its
-block shows other files and the buffer, never the disk copy.
+than REGION_LINES lines from where the block in use was chosen, or the cursor's line calls into an
+object of a repository type the block was not chosen for (`pen.` after a block chosen at
+`ledger.`: the block shows the members of the types the cursor's line calls into,
+engine/receivers.py). Unsaved edits in other open files do not count: they are small and
+frequent, and a new block at each would re-evaluate the whole prompt at every switch between
+files. Saving the file being edited does not count either: its block shows other files and the
+buffer, never the disk copy.
 
 No request waits for a new block. `follow`, which the engine calls once the model has been idle
 for a moment, looks for those changes and offers the engine a new block; the engine prefills its
@@ -35,6 +38,7 @@ from infilld.config import ContextSettings
 from infilld.engine.context import PROMPT_LINES, select_context
 from infilld.engine.fix import FixTask
 from infilld.engine.prompt import Snippet
+from infilld.engine.receivers import receiver_types
 from infilld.index import WorkspaceIndex
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,16 @@ class _Cached(msgspec.Struct):
     imports: tuple[Path, ...]
     snippets: tuple[Snippet, ...]
     line: int  # the cursor's line when it was chosen (its near code is code like that region's)
+    # The declared types of the receivers on the cursor's line then (the block shows their
+    # members): a line that calls into another type wants another block.
+    receivers: tuple[str, ...] = ()
+
+
+def _repo_receivers(index: WorkspaceIndex, text: str, offset: int) -> tuple[str, ...]:
+    """The declared types of the receivers on the cursor's line that the repository defines: a
+    library's type (`where: Path`) shows no members, so a line calling into it wants no new
+    block."""
+    return tuple(name for name in receiver_types(text, offset) if index.definitions(name))
 
 
 class RepoContext:
@@ -177,8 +191,9 @@ class RepoContext:
         """A new block for `path` (the engine's ContextFollower), or None to keep the block in
         use. There is one when, since the block in use was chosen, another file changed on disk
         or the file's imports changed, or, with near code on, the cursor has moved more than
-        REGION_LINES lines from where it was chosen. Asked again in the same state, it offers the
-        same block, so a prefill of it that a request interrupted can resume."""
+        REGION_LINES lines from where it was chosen, or the cursor's line calls into a type it was
+        not chosen for. Asked again in the same state, it offers the same block, so a prefill of
+        it that a request interrupted can resume."""
         index = self.index_for(path)
         if index is None:
             return None
@@ -192,17 +207,23 @@ class RepoContext:
         imports = tuple(index.imports_of(path))
         moved = self.settings.near_code and abs(line - cached.line) > REGION_LINES
         changed = index.disk_changed_since(cached.disk_generation, besides=path)
-        if not moved and not changed and imports == cached.imports:
+        receivers = _repo_receivers(index, text, offset)
+        retyped = not set(receivers) <= set(cached.receivers)
+        if not moved and not changed and not retyped and imports == cached.imports:
             if cached.disk_generation != disk:  # only this file was saved: the block stands
                 self._restamp(path, cached, disk_generation=disk)
             return None
-        offered = self._on_offer(path, index, text, offset, imports)
+        offered = self._on_offer(path, index, text, offset, imports, receivers)
         if offered is not None:
             return offered
         block = self._select(index, path, text, offset, budget_tokens, count_tokens, imports, disk)
         if block.snippets == cached.snippets:
-            # The new region, imports or files want the same block: it stands for them too.
-            self._restamp(path, cached, disk_generation=disk, imports=imports, line=line)
+            # The new region, imports, files or receivers want the same block (a library type's
+            # receiver shows no members): it stands for them too.
+            self._restamp(
+                path, cached, disk_generation=disk, imports=imports, line=line,
+                receivers=tuple(dict.fromkeys(cached.receivers + receivers)),
+            )  # fmt: skip
             with self._lock:
                 self._next.pop(path, None)
             return None
@@ -232,17 +253,19 @@ class RepoContext:
         text: str,
         offset: int,
         imports: tuple[Path, ...] | None = None,
+        receivers: tuple[str, ...] = (),
     ) -> Sequence[Snippet] | None:
         """The block offered for `path` if it is still current (no other file changed on disk
-        since it was chosen, and the same `imports` when given) and the cursor's line is in its
-        region. The line is only counted when a block is on offer: every request asks, and most
-        find none."""
+        since it was chosen, the same `imports` when given, chosen for all of `receivers`) and the
+        cursor's line is in its region. The line is only counted when a block is on offer: every
+        request asks, and most find none."""
         with self._lock:
             offered = self._next.get(path)
         if (
             offered is None
             or index.disk_changed_since(offered.disk_generation, besides=path)
             or (imports is not None and offered.imports != imports)
+            or not set(receivers) <= set(offered.receivers)
             or abs(text.count("\n", 0, offset) - offered.line) > REGION_LINES
         ):
             return None
@@ -282,7 +305,8 @@ class RepoContext:
                 near_code=self.settings.near_code, prompt_lines=self.prompt_lines,
             )
         )  # fmt: skip
-        return _Cached(disk, imports, snippets, text.count("\n", 0, offset))
+        line = text.count("\n", 0, offset)
+        return _Cached(disk, imports, snippets, line, _repo_receivers(index, text, offset))
 
     def definition_texts(self, task: FixTask, names: Sequence[str]) -> list[str]:
         """Definitions of `names` from other workspace files, for the "fix this" prompt (the
