@@ -175,6 +175,31 @@ def test_java_and_c_imports(repo: Path, tmp_path: Path) -> None:
     ]
 
 
+def test_a_cpp_header_named_dot_h_is_indexed_as_cpp(repo: Path, tmp_path: Path) -> None:
+    # Parsed as C, re2.h's class RE2 and its methods were not indexed at all.
+    header = (
+        "#pragma once\n#include <string>\nnamespace re2 {\nclass RE2 {\n public:\n"
+        "  explicit RE2(const char* pattern);\n  bool ok() const;\n  int NumberOfCapturingGroups()"
+        " const;\n};\n}  // namespace re2\n"
+    )
+    write(
+        repo,
+        {
+            "re2/re2.h": header,
+            "re2/re2.cc": '#include "re2/re2.h"\nnamespace re2 {\nbool RE2::ok() const { return true; }\n}\n',
+            "util/c_api.h": "int c_api(void);\n",
+        },
+    )
+    index = build(repo, tmp_path)
+    (cls,) = index.definitions("RE2")[:1]
+    assert (cls.path, cls.kind) == ("re2/re2.h", "class")
+    groups = index.definitions("NumberOfCapturingGroups")
+    assert [(d.path, d.container) for d in groups] == [("re2/re2.h", "RE2")]
+    assert index.file_language(repo / "re2/re2.h") == "cpp"
+    assert index.file_language(repo / "util/c_api.h") == "c"
+    assert rels(index, index.imports_of(repo / "re2/re2.cc")) == ["re2/re2.h"]
+
+
 def test_csharp_usings_resolve_to_the_files_declaring_the_namespace(
     repo: Path, tmp_path: Path
 ) -> None:

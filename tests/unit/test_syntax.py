@@ -18,6 +18,7 @@ from infilld.syntax import (
     is_inside_string_or_comment,
     language_for_id,
     language_for_path,
+    language_for_source,
     parse,
     references,
 )
@@ -61,6 +62,31 @@ def test_language_lookup() -> None:
     assert language_for_id("bash") is not None  # alias
     assert language_for_path("README.md") is None
     assert language_for_id("cobol") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("#ifndef A_H\n#define A_H\nint api(void);\nstruct point { int x; };\n#endif\n", "c"),
+        # C headers serve C++ callers without being C++; `class` in a comment is prose
+        ('#ifdef __cplusplus\nextern "C" {\n#endif\nint api(void);\n', "c"),
+        ("/* a storage\n   class that is static */\nstatic int n;\n", "c"),
+        ("#pragma once\nnamespace re2 {\nint api();\n}\n", "cpp"),
+        ("#include <string>\nint api(const char* s);\n", "cpp"),
+        ("class ABSL_EXPORT Regexp {\n public:\n  int n;\n};\n", "cpp"),
+        ("class Prog;\nvoid run(Prog* p);\n", "cpp"),
+        ("template <typename T>\nT max_of(T a, T b);\n", "cpp"),
+        ("int f(std::string s);\n", "cpp"),
+    ],
+)
+def test_a_dot_h_header_is_cpp_when_its_text_is(text: str, expected: str) -> None:
+    # Most C++ headers are named .h; parsed as C their classes and methods are lost.
+    found = language_for_source("re2/re2.h", text)
+    assert found is not None and found.id == expected
+    by_name = language_for_path("re2/re2.h")
+    assert by_name is not None and by_name.id == "c"  # without the text, the suffix decides
+    lib = language_for_source("lib/x.c", "namespace a {}\n")
+    assert lib is not None and lib.id == "c"  # only the suffixes the table names go by text
 
 
 def test_data_path_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

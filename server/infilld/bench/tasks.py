@@ -38,7 +38,7 @@ import msgspec
 from tree_sitter import Node, QueryCursor, Tree
 
 from infilld.index import Symbol, WorkspaceIndex
-from infilld.syntax import LoadedLanguage, language_for_path, parse
+from infilld.syntax import LoadedLanguage, language_for_source, parse
 from infilld.syntax import imports as extract_imports
 
 # Languages whose imports name the symbols they bring in; the others import files or packages.
@@ -199,7 +199,7 @@ def _node_name(node: Node) -> str:
 def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTask]:
     """All tasks a file offers, in line order (see the module docstring for the rules)."""
     rel = index.relpath(path)
-    language = language_for_path(path)
+    language = language_for_source(path, text)
     if rel is None or language is None or "references" not in language.queries:
         return []
     if rel.endswith(_SKIPPED_SUFFIXES):

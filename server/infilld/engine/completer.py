@@ -675,9 +675,9 @@ def _in_comment_or_string(req: CompletionRequest) -> bool:
     grammar for the file)."""
     if len(req.text) > MAX_SYNTAX_CHARS:
         return False
-    from infilld.syntax import char_to_byte, is_inside_string_or_comment, language_for_path, parse
+    from infilld.syntax import char_to_byte, is_inside_string_or_comment, language_for_source, parse
 
-    lang = language_for_path(req.path)
+    lang = language_for_source(req.path, req.text)
     if lang is None:
         return False
     tree = parse(req.text, lang)

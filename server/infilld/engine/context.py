@@ -43,6 +43,7 @@ from infilld.syntax import (
     identifiers_near,
     language_family,
     language_for_path,
+    language_for_source,
     parse,
 )
 from infilld.syntax import definitions as extract_definitions
@@ -132,7 +133,7 @@ class _Selector:
         self.offset = offset
         self.count_tokens = count_tokens
         self.current = index.relpath(path)
-        self.language = language_for_path(path)
+        self.language = language_for_source(path, text)
         self._file_lines: dict[str, list[str]] = {}
         self._symbols: dict[str, list[Symbol]] = {}
         self.tree = parse(text, self.language) if self.language is not None else None

@@ -221,11 +221,11 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
 def _language(task: FixTask) -> object | None:
     """The tree-sitter language of the task, or None (no grammar: heuristics only)."""
     try:
-        from infilld.syntax import language_for_id, language_for_path
+        from infilld.syntax import language_for_id, language_for_source
     except ImportError:  # pragma: no cover - tree-sitter missing from the install
         return None
     lang = language_for_id(task.language_id) if task.language_id else None
-    return lang if lang is not None else language_for_path(task.path)
+    return lang if lang is not None else language_for_source(task.path, task.text)
 
 
 def find_region(task: FixTask, max_lines: int = MAX_REGION_LINES) -> Region:

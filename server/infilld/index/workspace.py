@@ -144,17 +144,22 @@ class WorkspaceIndex:
 
     # ----------------------------------------------------------------- parsing
 
-    def _language_id(self, rel: str) -> str | None:
+    def _language_id(self, rel: str, text: str | None = None) -> str | None:
+        """The language of `rel`, by its name, and by `text` where the name is ambiguous (a
+        C++ header named .h)."""
         if rel.rpartition("/")[2] == GO_MOD:
             return GO_MOD
-        spec = self.languages.spec_for_path(Path(rel))
+        if text is None:
+            spec = self.languages.spec_for_path(Path(rel))
+        else:
+            spec = self.languages.spec_for_source(Path(rel), text)
         return spec.id if spec is not None else None
 
     def _make_entry(self, rel: str, data: bytes, size: int, mtime_ns: int) -> FileEntry:
         """Parse one file's content into an entry (no locks held; the expensive part)."""
         content_hash = _hash(data)
-        language_id = self._language_id(rel)
         text = decode(data)
+        language_id = self._language_id(rel, text)
         if language_id == GO_MOD:
             match = _GO_MODULE.search(text)
             return FileEntry(

@@ -101,11 +101,11 @@ def _function_at(text: str, offset: int, language_id: str, uri: str) -> str | No
         char_to_byte,
         enclosing_scopes,
         language_for_id,
-        language_for_path,
+        language_for_source,
         parse,
     )
 
-    lang = language_for_id(language_id) or language_for_path(uri.rsplit("/", 1)[-1])
+    lang = language_for_id(language_id) or language_for_source(uri.rsplit("/", 1)[-1], text)
     if lang is None:
         return None
     scopes = enclosing_scopes(parse(text, lang), char_to_byte(text, min(offset + 1, len(text))))

@@ -12,6 +12,7 @@ from infilld.syntax.languages import (
     language_family,
     language_for_id,
     language_for_path,
+    language_for_source,
 )
 from infilld.syntax.parsing import TreeCache, parse
 from infilld.syntax.scopes import (
@@ -42,6 +43,7 @@ __all__ = [
     "language_family",
     "language_for_id",
     "language_for_path",
+    "language_for_source",
     "parse",
     "references",
 ]

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import importlib
 import logging
+import re
 import threading
 import tomllib
 from collections.abc import Callable, Mapping
@@ -39,6 +40,15 @@ class LanguageSpec:
     queries_dir: str
     aliases: tuple[str, ...] = ()
     filenames: tuple[str, ...] = ()
+    # Files with one of these suffixes are this language, not the suffix's own, when their text
+    # matches `content_pattern` (a C++ header named `.h`).
+    content_extensions: tuple[str, ...] = ()
+    content_pattern: re.Pattern[str] | None = None
+
+
+# How much of a file's text content_pattern looks at: a header's first class or namespace
+# comes after its licence and includes, well within this.
+CONTENT_SNIFF_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class LanguageTable:
         self._by_ext: dict[str, LanguageSpec] = {}
         self._by_id: dict[str, LanguageSpec] = {}
         self._by_name: dict[str, LanguageSpec] = {}
+        self._by_content: dict[str, list[LanguageSpec]] = {}
         for spec in self.specs:
             self._by_id[spec.id] = spec
             for alias in spec.aliases:
@@ -75,6 +86,9 @@ class LanguageTable:
                 self._by_ext.setdefault(ext.lower(), spec)
             for name in spec.filenames:
                 self._by_name.setdefault(name, spec)
+            if spec.content_pattern is not None:
+                for ext in spec.content_extensions:
+                    self._by_content.setdefault(ext.lower(), []).append(spec)
         self._loaded: dict[str, LoadedLanguage | None] = {}
         self._lock = threading.Lock()
 
@@ -101,6 +115,19 @@ class LanguageTable:
 
     def for_path(self, path: PurePath) -> LoadedLanguage | None:
         spec = self.spec_for_path(path)
+        return self.load(spec.id) if spec is not None else None
+
+    def spec_for_source(self, path: PurePath, text: str) -> LanguageSpec | None:
+        """The table row for a file whose text is known: as spec_for_path, except that a suffix
+        two languages share (`.h`: C, or a C++ header) goes by what the text looks like."""
+        for spec in self._by_content.get(path.suffix.lower(), ()):
+            assert spec.content_pattern is not None  # only such specs are in _by_content
+            if spec.content_pattern.search(text, 0, CONTENT_SNIFF_CHARS):
+                return spec
+        return self.spec_for_path(path)
+
+    def for_source(self, path: PurePath, text: str) -> LoadedLanguage | None:
+        spec = self.spec_for_source(path, text)
         return self.load(spec.id) if spec is not None else None
 
     def for_id(self, lsp_language_id: str) -> LoadedLanguage | None:
@@ -171,10 +198,20 @@ def _read_table(path: Path) -> tuple[LanguageSpec, ...]:
                     queries_dir=str(row.get("queries", key)),
                     aliases=tuple(str(a) for a in row.get("aliases", ())),
                     filenames=tuple(str(n) for n in row.get("filenames", ())),
+                    content_extensions=tuple(
+                        str(e).lower() for e in row.get("content_extensions", ())
+                    ),
+                    content_pattern=(
+                        re.compile(str(row["content_pattern"]), re.MULTILINE)
+                        if "content_pattern" in row
+                        else None
+                    ),
                 )
             )
         except KeyError as exc:
             log.warning("languages.toml: [%s] lacks %s; skipped", key, exc)
+        except re.error as exc:
+            log.warning("languages.toml: [%s] content_pattern does not compile: %s", key, exc)
     return tuple(specs)
 
 
@@ -194,6 +231,11 @@ def default_table() -> LanguageTable:
 def language_for_path(path: PurePath | str) -> LoadedLanguage | None:
     """The language of a file by its name, or None (no grammar: use file-level completion)."""
     return default_table().for_path(PurePath(path))
+
+
+def language_for_source(path: PurePath | str, text: str) -> LoadedLanguage | None:
+    """The language of a file by its name and, where its suffix is shared (`.h`), its text."""
+    return default_table().for_source(PurePath(path), text)
 
 
 # Languages whose code can call each other's definitions (or look alike enough to learn from).
