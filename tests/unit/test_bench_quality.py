@@ -550,7 +550,7 @@ def test_all_is_the_two_python_and_typescript_sets() -> None:
     assert quality.selected_repos(repos, None) == quality.selected_repos(repos, "all")
     other = quality.selected_repos(repos, "other")
     assert "debian" in {r.registry for r in other}
-    assert {r.language for r in other} >= {"go", "rust", "php", "java", "csharp"}
+    assert {r.language for r in other} >= {"go", "rust", "php", "java", "csharp", "cpp"}
 
 
 def test_summaries_and_ratios() -> None:
