@@ -257,6 +257,37 @@ def test_after_a_receiver_the_block_lists_its_types_members(tmp_path: Path) -> N
     assert tokens(block) <= 300 // 3
 
 
+def test_a_cpp_field_is_typed_by_the_class_header_the_source_file_includes(
+    tmp_path: Path,
+) -> None:
+    # In re2.cc, `prog_` is a field of RE2 declared in re2.h (`Prog* prog_;`): its members are
+    # Prog's, from prog.h, though re2.cc never declares prog_ itself.
+    methods = "".join(f"  int Step{i}(int n);\n" for i in range(60))
+    prog = f"#pragma once\nnamespace re2 {{\nclass Prog {{\n public:\n{methods}  int inst_count();\n}};\n}}\n"
+    header = (
+        '#pragma once\n#include "re2/prog.h"\nnamespace re2 {\nclass RE2 {\n public:\n'
+        "  int ProgramSize() const;\n private:\n  Prog* prog_;\n};\n}\n"
+    )
+    index = _workspace(
+        tmp_path,
+        {"re2/prog.h": prog, "re2/re2.h": header, "re2/re2.cc": "", "re2/other.cc": ""},
+    )
+    text = (
+        '#include "re2/re2.h"\n#include "re2/prog.h"\nnamespace re2 {\n\n'
+        "int RE2::ProgramSize() const {\n  return prog_->"
+    )
+    got = select_context(
+        index, index.root / "re2/re2.cc", text, len(text), budget_tokens=300, count_tokens=tokens
+    )
+    block = {s.path: s.text for s in got}.get("re2/prog.h", "")
+    assert "  int Step0(int n);" in block.splitlines()  # a listing of Prog's members
+    # Another source file does not read re2.h's fields: prog_ is nothing there.
+    got = select_context(
+        index, index.root / "re2/other.cc", text, len(text), budget_tokens=300, count_tokens=tokens
+    )
+    assert "  int Step0(int n);" not in {s.path: s.text for s in got}.get("re2/prog.h", "")
+
+
 def test_a_csharp_partial_types_members_come_from_all_its_parts(tmp_path: Path) -> None:
     def part(methods: list[str]) -> str:
         body = "".join(

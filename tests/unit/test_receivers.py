@@ -56,6 +56,16 @@ def test_receiver_types(code: str, expected: list[str]) -> None:
     assert receiver_types(*_at_end(code)) == expected
 
 
+def test_a_receiver_not_declared_in_the_text_is_looked_for_in_headers() -> None:
+    header = "class RE2 {\n private:\n  Prog* prog_;\n  Options options_;\n};\n"
+    text = "int RE2::ProgramSize() const {\n  return prog_->"
+    assert receiver_types(text, len(text)) == []
+    assert receiver_types(text, len(text), headers=["", header]) == ["Prog"]
+    # The text's own declaration comes first.
+    local = "void f(Other* prog_) {\n  prog_->"
+    assert receiver_types(local, len(local), headers=[header]) == ["Other"]
+
+
 def test_receivers_at_the_cursor_come_before_those_above() -> None:
     text = "a.run()\nb.stop()\nc."
     assert receivers_near(text, len(text)) == ["c", "b", "a"]

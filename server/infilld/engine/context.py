@@ -311,7 +311,8 @@ class _Selector:
             above = self.text.rfind("\n", 0, max(0, above - 1)) + 1
         near = words(_IDENTIFIER.findall(self.text[above : self.offset]))
         pieces: list[_Piece] = []
-        for order, name in enumerate(receiver_types(self.text, self.offset)):
+        headers = class_headers(self.index, self.current, self.imported_files())
+        for order, name in enumerate(receiver_types(self.text, self.offset, headers=headers)):
             types = [
                 d
                 for d in _shown_elsewhere(self.index.definitions(name), self.current, self.family)
@@ -479,6 +480,27 @@ def _plausible(
     if len(defs) > _MAX_DEFINITIONS_PER_NAME:
         defs = [d for d in defs if d.path in imported]  # a generic name: trust the imports
     return defs if len(defs) <= _MAX_DEFINITIONS_PER_NAME else []
+
+
+_SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".c++")
+_HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".h++")
+
+
+def class_headers(index: WorkspaceIndex, current: str | None, included: Iterable[str]) -> list[str]:
+    """The texts of the headers a C or C++ source file (`current`, relative) includes under its
+    own name (re2.cc: re2/re2.h, among `included`): its class's fields are declared there, so
+    `prog_->` in a method body finds its type there."""
+    if current is None or not current.endswith(_SOURCE_SUFFIXES):
+        return []
+    stem = posixpath.splitext(posixpath.basename(current))[0]
+    texts: list[str] = []
+    for rel in included:
+        name = posixpath.basename(rel)
+        if name.endswith(_HEADER_SUFFIXES) and posixpath.splitext(name)[0] == stem:
+            text = index.read_text(index.abspath(rel))
+            if text is not None:
+                texts.append(text)
+    return texts
 
 
 def _comment(rel: str) -> str:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 _RECEIVER = re.compile(r"(?<![\w$])(\$?[A-Za-z_]\w*)\s*(?:\.|->|::)(?=\s*(?:[A-Za-z_]\w*|$))")
 SCAN_ABOVE = 12_000  # characters: a long method and its class's fields, in most files
 SCAN_BELOW = 4_000
+MAX_HEADER_CHARS = 200_000  # a class's header is read whole: its fields are where it ends
 MAX_RECEIVERS = 6
 MAX_MENTIONS = 200
 MAX_LINE_CHARS = 1_000
@@ -78,16 +79,16 @@ def _declaration_patterns(name: str) -> list[re.Pattern[str]]:
     ]
 
 
-def declared_type(text: str, offset: int, name: str) -> str | None:
+def declared_type(text: str, offset: int, name: str, *, scan_above: int = SCAN_ABOVE) -> str | None:
     """The type `name` was declared with: the declaration nearest above `offset`, else the
     nearest below it (a field declared at the end of a class); a capitalised name is its own
-    type. Only the lines that mention the name, within SCAN_ABOVE characters above the cursor
+    type. Only the lines that mention the name, within `scan_above` characters above the cursor
     and SCAN_BELOW below it, are read, so a selection in a long file stays cheap."""
     if name[:1].isupper():
         return name  # a type's own members: `Logger.error(`, `Span::new(`
     patterns = _declaration_patterns(name)
     mention = re.compile(rf"(?<![\w$]){re.escape(name)}\b")
-    start = max(0, offset - SCAN_ABOVE)
+    start = max(0, offset - scan_above)
     above = [m.start() for m in mention.finditer(text, start, offset)]
     below = [m.start() for m in mention.finditer(text, offset, offset + SCAN_BELOW)]
     seen: set[int] = set()
@@ -109,14 +110,29 @@ def declared_type(text: str, offset: int, name: str) -> str | None:
     return None
 
 
-def receiver_types(text: str, offset: int, *, lines_above: int = 0, limit: int = 2) -> list[str]:
+def receiver_types(
+    text: str,
+    offset: int,
+    *,
+    lines_above: int = 0,
+    limit: int = 2,
+    headers: Sequence[str] = (),
+) -> list[str]:
     """The declared types of the receivers on the cursor's line (and `lines_above` lines above
     it), in receivers_near's order; the first MAX_RECEIVERS receivers are looked at. The lines
     above are off by default: on the development set, a type named there (an exception class
-    assigned two lines up) was copied into a line that needed another one."""
+    assigned two lines up) was copied into a line that needed another one.
+
+    `headers`: texts where a receiver not declared in `text` may be (a C++ class's header, for
+    `prog_->` in its .cc file), read whole up to MAX_HEADER_CHARS each."""
     types: list[str] = []
     for name in receivers_near(text, offset, lines_above)[:MAX_RECEIVERS]:
         found = declared_type(text, offset, name)
+        for header in headers if found is None else ():
+            end = min(len(header), MAX_HEADER_CHARS)
+            found = declared_type(header, end, name, scan_above=MAX_HEADER_CHARS)
+            if found is not None:
+                break
         if found is not None and found not in types:
             types.append(found)
             if len(types) == limit:

@@ -35,7 +35,7 @@ from pathlib import Path
 import msgspec
 
 from infilld.config import ContextSettings
-from infilld.engine.context import PROMPT_LINES, select_context
+from infilld.engine.context import PROMPT_LINES, class_headers, select_context
 from infilld.engine.fix import FixTask
 from infilld.engine.prompt import Snippet
 from infilld.engine.receivers import receiver_types
@@ -61,11 +61,16 @@ class _Cached(msgspec.Struct):
     receivers: tuple[str, ...] = ()
 
 
-def _repo_receivers(index: WorkspaceIndex, text: str, offset: int) -> tuple[str, ...]:
+def _repo_receivers(
+    index: WorkspaceIndex, path: Path, text: str, offset: int, imports: Sequence[Path]
+) -> tuple[str, ...]:
     """The declared types of the receivers on the cursor's line that the repository defines: a
     library's type (`where: Path`) shows no members, so a line calling into it wants no new
-    block."""
-    return tuple(name for name in receiver_types(text, offset) if index.definitions(name))
+    block. (As context selection finds them, a C++ class's header included.)"""
+    rels = [r for r in map(index.relpath, imports) if r is not None]
+    headers = class_headers(index, index.relpath(path), rels)
+    found = receiver_types(text, offset, headers=headers)
+    return tuple(name for name in found if index.definitions(name))
 
 
 class RepoContext:
@@ -207,7 +212,7 @@ class RepoContext:
         imports = tuple(index.imports_of(path))
         moved = self.settings.near_code and abs(line - cached.line) > REGION_LINES
         changed = index.disk_changed_since(cached.disk_generation, besides=path)
-        receivers = _repo_receivers(index, text, offset)
+        receivers = _repo_receivers(index, path, text, offset, imports)
         retyped = not set(receivers) <= set(cached.receivers)
         if not moved and not changed and not retyped and imports == cached.imports:
             if cached.disk_generation != disk:  # only this file was saved: the block stands
@@ -306,7 +311,8 @@ class RepoContext:
             )
         )  # fmt: skip
         line = text.count("\n", 0, offset)
-        return _Cached(disk, imports, snippets, line, _repo_receivers(index, text, offset))
+        receivers = _repo_receivers(index, path, text, offset, imports)
+        return _Cached(disk, imports, snippets, line, receivers)
 
     def definition_texts(self, task: FixTask, names: Sequence[str]) -> list[str]:
         """Definitions of `names` from other workspace files, for the "fix this" prompt (the
