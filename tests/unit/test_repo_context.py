@@ -4,6 +4,7 @@ when a file changes on disk, and feeds "fix this" with other files' definitions.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,24 @@ def test_fix_prompts_get_definitions_from_other_files(repo: tuple[RepoContext, P
     assert not any("def grow" in t for t in texts)  # the file being fixed is not context
 
 
+@contextmanager
+def _editing(
+    root: Path, files: dict[str, str], text: str, *, budget: int
+) -> Iterator[tuple[RepoContext, Path]]:
+    """A workspace of `files` and main.py holding `text`, indexed: (its RepoContext, main.py)."""
+    for name, content in files.items():
+        (root / name).write_text(content)
+    main = root / "main.py"
+    main.write_text(text)
+    rc = RepoContext(ContextSettings(budget_tokens=budget), cache_dir=root / ".cache")
+    rc.add_folder(root)
+    assert rc.ready.wait(30)
+    try:
+        yield rc, main
+    finally:
+        rc.close()
+
+
 BILLING = '''"""Billing."""
 
 
@@ -153,8 +172,6 @@ def test_the_block_follows_the_cursor_only_when_adopted(tmp_path: Path) -> None:
     # The block in use stays until the engine adopts the next region's block; follow() offers
     # one only once the cursor is more than REGION_LINES lines away, and the same one again while
     # the cursor stays in that region.
-    (tmp_path / "billing.py").write_text(BILLING)
-    (tmp_path / "plotting.py").write_text(PLOTTING)
     filler = "\n".join(f"step_{i} = {i}" for i in range(30))
     text = (
         "def bill(account, amount):\n    ledger = account.ledger()\n    ledger.debit(amount, "
@@ -162,12 +179,8 @@ def test_the_block_follows_the_cursor_only_when_adopted(tmp_path: Path) -> None:
         "def plot(canvas, points):\n    pen = canvas.pen(width=1)\n    pen.polyline(points, "
         "closed=True)\n    return canvas.\n"
     )
-    main = tmp_path / "main.py"
-    main.write_text(text)
-    rc = RepoContext(ContextSettings(budget_tokens=60), cache_dir=tmp_path / ".cache")
-    rc.add_folder(tmp_path)
-    assert rc.ready.wait(30)
-    try:
+    files = {"billing.py": BILLING, "plotting.py": PLOTTING}
+    with _editing(tmp_path, files, text, budget=60) as (rc, main):
         at_bill = text.index("ledger.\n") + len("ledger.")
         at_plot = text.index("canvas.\n") + len("canvas.")
         first = rc.provide(main, text, at_bill, 60, count)
@@ -188,8 +201,6 @@ def test_the_block_follows_the_cursor_only_when_adopted(tmp_path: Path) -> None:
         assert rc.follow(main, text, at_plot, 60, count) is None
         rc.settings = ContextSettings(budget_tokens=60, near_code=False)
         assert rc.follow(main, text, at_bill, 60, count) is None
-    finally:
-        rc.close()
 
 
 LEDGER = """class Ledger:
@@ -207,19 +218,12 @@ def test_the_block_follows_a_line_that_calls_into_another_type(tmp_path: Path) -
     # `ledger.` and `pen.` are one region, yet `pen.` needs Pen's members: follow() offers a block
     # for them. A type the repository does not define (a library's) shows nothing, so the block
     # in use stands for it.
-    (tmp_path / "ledger.py").write_text(LEDGER)
-    (tmp_path / "pen.py").write_text(PEN)
     text = (
         "from ledger import Ledger\nfrom pen import Pen\nfrom pathlib import Path\n\n\n"
         "def work(ledger: Ledger, pen: Pen, where: Path) -> None:\n"
         "    ledger.\n    pen.\n    where.\n"
     )
-    main = tmp_path / "main.py"
-    main.write_text(text)
-    rc = RepoContext(ContextSettings(budget_tokens=120), cache_dir=tmp_path / ".cache")
-    rc.add_folder(tmp_path)
-    assert rc.ready.wait(30)
-    try:
+    with _editing(tmp_path, {"ledger.py": LEDGER, "pen.py": PEN}, text, budget=120) as (rc, main):
         at_ledger = text.index("ledger.\n") + len("ledger.")
         at_pen = text.index("pen.\n") + len("pen.")
         at_where = text.index("where.\n") + len("where.")
@@ -239,5 +243,3 @@ def test_the_block_follows_a_line_that_calls_into_another_type(tmp_path: Path) -
         assert rc.provide(main, text, at_where, 120, count) is offered
         back = rc.follow(main, text, at_ledger, 120, count)  # Ledger again: chosen for Pen
         assert back is not None and ledger_members in [s.text for s in back]
-    finally:
-        rc.close()
