@@ -142,6 +142,24 @@ def _tasks_in(
         idx.close()
 
 
+def test_commonjs_requires_name_their_bindings(tmp_path: Path) -> None:
+    # `const { total } = require("./money")` imports total by name, as an ES import would; the
+    # definitions it reaches include `exports.round = function`.
+    files = {
+        "lib/money.js": (
+            "function total(v) {\n  return v.reduce((a, b) => a + b, 0);\n}\n"
+            "exports.round = function (x) {\n  return Math.round(x);\n};\n"
+            "module.exports.total = total;\n"
+        ),
+        "index.js": (
+            "const { total, round } = require('./lib/money');\n\n"
+            "function report(v) {\n  const sum = total(v);\n  return round(sum);\n}\n"
+        ),
+    }
+    tasks = _tasks_in(tmp_path / "cjs", tmp_path / "cache", files, "index.js")
+    assert tasks == [(3, "total", "total(v);"), (4, "round", "round(sum);")]
+
+
 def test_go_tasks_follow_package_imports_and_the_package_itself(tmp_path: Path) -> None:
     files = {
         "go.mod": "module example.com/shop\n\ngo 1.22\n",

@@ -127,8 +127,10 @@ SAMPLES: dict[str, tuple[str, str, set[str]]] = {
     ),
     "javascript": (
         "a.js",
-        "const K = 1;\nfunction f() {}\nclass C { m() {} }\nconst g = () => 1;\n",
-        {"K", "f", "C", "m", "g"},
+        "const K = 1;\nfunction f() {}\nclass C { m() {} }\nconst g = () => 1;\n"
+        # CommonJS exports
+        "exports.h = function () {};\nmodule.exports.i = (x) => x;\nother.j = () => 1;\n",
+        {"K", "f", "C", "m", "g", "h", "i"},
     ),
     "typescript": (
         "a.ts",
@@ -291,6 +293,21 @@ def test_imports_extraction() -> None:
     assert js is not None
     src = b"import x from './x';\nconst y = require(\"../y\");\n"
     assert [r.source for r in imports(parse(src, js), js)] == ["./x", "../y"]
+    # CommonJS: the bindings of a require are its names, one ref per require however many
+    # patterns see it; a bare require (for its side effects) names nothing.
+    src = (
+        b"const { total, round: r } = require('./money');\nconst util = require('./util');\n"
+        b"const {\n  a,\n} = require('./multi');\nrequire('./setup');\n"
+    )
+    for lang in (js, language_for_path("a.ts")):
+        assert lang is not None
+        refs = imports(parse(src, lang), lang)
+        assert [(r.source, r.names, r.line) for r in refs] == [
+            ("./money", ("total", "round"), 0),
+            ("./util", ("util",), 1),
+            ("./multi", ("a",), 2),
+            ("./setup", (), 5),
+        ]
 
 
 def test_references_skip_strings_and_comments() -> None:

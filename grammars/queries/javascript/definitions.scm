@@ -20,6 +20,16 @@
     name: (identifier) @name
     value: [(arrow_function) (function_expression)])) @definition.function
 
+; CommonJS: exports.f = function () {...}, module.exports.f = (...) => ...
+(expression_statement
+  (assignment_expression
+    left: (member_expression
+      object: [(identifier) @_exports
+               (member_expression object: (identifier) @_module property: (property_identifier) @_exports)]
+      property: (property_identifier) @name)
+    right: [(arrow_function) (function_expression)])
+  (#eq? @_exports "exports")) @definition.function
+
 ; const Thing = class {...}
 (lexical_declaration
   (variable_declarator

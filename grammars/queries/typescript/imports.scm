@@ -21,6 +21,23 @@
    arguments: (arguments . (string) @import.source)) @import
   (#eq? @_fn "require"))
 
+; const { a, b: c } = require("./x") names a and b; const x = require("./x") binds x
+((variable_declarator
+   name: (object_pattern
+     [(shorthand_property_identifier_pattern) @import.name
+      (pair_pattern key: (property_identifier) @import.name)])
+   value: (call_expression
+     function: (identifier) @_fn
+     arguments: (arguments . (string) @import.source))) @import
+  (#eq? @_fn "require"))
+
+((variable_declarator
+   name: (identifier) @import.name
+   value: (call_expression
+     function: (identifier) @_fn
+     arguments: (arguments . (string) @import.source))) @import
+  (#eq? @_fn "require"))
+
 (call_expression
   function: (import)
   arguments: (arguments . (string) @import.source)) @import

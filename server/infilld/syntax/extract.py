@@ -219,9 +219,12 @@ def imports(tree: Tree, language: LoadedLanguage) -> list[ImportRef]:
             kind = "wildcard" if stmt_text.endswith("*") else "import"
             if stmt_text.startswith("global using"):
                 kind = "global"  # C# 10: every file of the project has it
-            key = (stmt.start_byte, _unquote(_text(node)), kind)
-            entry = grouped.setdefault(key, (stmt.start_point.row, []))
-            entry[1].extend(n for n in names if n not in entry[1])
+            # Keyed by the source's own node: patterns that see one import as different
+            # statements (`const { a } = require("./x")`: the declaration and the call) merge.
+            key = (node.start_byte, _unquote(_text(node)), kind)
+            row, merged = grouped.setdefault(key, (stmt.start_point.row, []))
+            merged.extend(n for n in names if n not in merged)
+            grouped[key] = (min(row, stmt.start_point.row), merged)
         for node in caps.get("import.module", []):
             key = (stmt.start_byte, _text(node), "module")
             grouped.setdefault(key, (stmt.start_point.row, []))
