@@ -175,6 +175,52 @@ def test_java_and_c_imports(repo: Path, tmp_path: Path) -> None:
     ]
 
 
+def test_tsconfig_path_aliases_resolve_into_the_workspace(repo: Path, tmp_path: Path) -> None:
+    app = repo / "src/app/page.tsx"
+    write(
+        repo,
+        {
+            # JSON with comments and trailing commas, as tsconfig files are written
+            "tsconfig.json": (
+                '{\n  // aliases\n  "compilerOptions": {\n    "baseUrl": ".",\n'
+                '    "paths": { "@/*": ["./src/*"], "#db": ["src/lib/db/index.ts"], },\n'
+                '    /* "paths": {} */\n  },\n}\n'
+            ),
+            "src/ui/button.tsx": "export function Button() {}\n",
+            "src/lib/db/index.ts": "export const db = 1;\n",
+            "src/lib/format.ts": "export function format() {}\n",
+            "src/app/page.tsx": (
+                'import { Button } from "@/ui/button";\nimport { db } from "#db";\n'
+                'import { format } from "src/lib/format";\nimport React from "react";\n'
+            ),
+            # a monorepo package whose config extends the shared base one
+            "tsconfig.base.json": '{"compilerOptions": {"paths": {"@shop/*": ["libs/*/src"]}}}',
+            "packages/web/tsconfig.json": '{"extends": "../../tsconfig.base.json"}\n',
+            "packages/web/main.ts": 'import { cart } from "@shop/cart";\nimport "@/ui/button";\n',
+            "libs/cart/src/index.ts": "export const cart = [];\n",
+            # a config that does not parse: ignored, the one above it holds
+            "broken/tsconfig.json": '{ "compilerOptions": ',
+            "broken/a.ts": 'import { Button } from "@/ui/button";\n',
+        },
+    )
+    index = build(repo, tmp_path)
+    assert rels(index, index.imports_of(app)) == [
+        "src/ui/button.tsx",
+        "src/lib/db/index.ts",
+        "src/lib/format.ts",  # baseUrl: a bare path from the root
+    ]
+    # The nearest config applies: the package's, through `extends`, not the root's `@/*`.
+    assert rels(index, index.imports_of(repo / "packages/web/main.ts")) == [
+        "libs/cart/src/index.ts"
+    ]
+    assert rels(index, index.imports_of(repo / "broken/a.ts")) == ["src/ui/button.tsx"]
+    assert "tsconfig.json" not in rels(index, index.files())  # configs are not source files
+    # A changed config changes every resolution.
+    (repo / "tsconfig.json").write_text('{"compilerOptions": {"paths": {"~/*": ["src/*"]}}}')
+    index.refresh_paths([repo / "tsconfig.json"])
+    assert rels(index, index.imports_of(app)) == []
+
+
 def test_a_cpp_header_named_dot_h_is_indexed_as_cpp(repo: Path, tmp_path: Path) -> None:
     # Parsed as C, re2.h's class RE2 and its methods were not indexed at all.
     header = (
@@ -465,3 +511,20 @@ def test_disk_changed_since_tells_which_files_changed(
         index.refresh_paths([repo / "a.py"])
     assert not index.disk_changed_since(index.disk_generation - 2, besides=repo / "a.py")
     assert index.disk_changed_since(index.disk_generation - 3, besides=repo / "a.py")
+
+
+def test_alias_patterns_choose_the_longest_prefix_and_extends_cycles_end() -> None:
+    from infilld.index.jsconfig import alias_targets, effective_aliases, parse_config
+
+    aliases = (("@/*", ("src/*",)), ("@/ui/*", ("design/*",)), ("@app", ("src/main",)))
+    assert alias_targets(aliases, "@/ui/button") == ["design/button", "src/ui/button"]
+    assert alias_targets(aliases, "@app") == ["src/main"]
+    assert alias_targets(aliases, "lodash") == []
+    # Configs that extend each other in a cycle, neither saying paths: no aliases, no hang.
+    a = parse_config("a/tsconfig.json", '{"extends": "../b/tsconfig.json"}')
+    b = parse_config("b/tsconfig.json", '{"extends": "../a/tsconfig"}')
+    assert b.extends == "a/tsconfig.json"
+    assert effective_aliases({"a/tsconfig.json": a, "b/tsconfig.json": b}) == {}
+    # A string that looks like a comment is kept.
+    url = parse_config("tsconfig.json", '{"compilerOptions": {"paths": {"//x/*": ["y/*",]}}}')
+    assert url.aliases == (("//x/*", ("y/*",)),)

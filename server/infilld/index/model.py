@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import msgspec
 
+from infilld.index.jsconfig import JsConfig
+
 
 class Symbol(msgspec.Struct, frozen=True):
     """A definition in a workspace file. Lines are 0-based and inclusive."""
@@ -59,6 +61,7 @@ class FileEntry(msgspec.Struct):
     symbols: list[Symbol] = []
     imports: list[ImportSpec] = []
     go_module: str = ""  # for go.mod files: the module path they declare
+    js_config: JsConfig | None = None  # for tsconfig.json / jsconfig.json: their path aliases
 
 
 class CacheFile(msgspec.Struct):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from infilld.index.jsconfig import alias_targets
 from infilld.index.model import ImportSpec, Symbol
 
 JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
@@ -32,6 +33,8 @@ class FileSet:
     by_dir: dict[str, list[str]] = field(default_factory=dict)
     by_name: dict[str, list[str]] = field(default_factory=dict)
     by_namespace: dict[str, list[str]] = field(default_factory=dict)  # "" is the global one
+    # directory -> the path aliases of its tsconfig.json / jsconfig.json (jsconfig.py)
+    js_aliases: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for path in sorted(self.paths):
@@ -122,9 +125,35 @@ def _python(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
 
 def _js(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
     source = spec.source
-    if not source.startswith("."):
-        return []  # bare specifiers are packages (node_modules), not workspace files
-    target = _join(_dir(rel), source)
+    if source.startswith("."):
+        targets = [_join(_dir(rel), source)]
+    else:
+        # A bare specifier is a package (node_modules), unless the nearest tsconfig.json or
+        # jsconfig.json maps it into the workspace (`@/ui/button`, or `lib/db` under baseUrl).
+        targets = alias_targets(_nearest_aliases(rel, files), source)
+    for target in targets:
+        hit = files.first(_js_candidates(target))
+        if hit:
+            return [hit]
+    return []
+
+
+def _nearest_aliases(rel: str, files: FileSet) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not files.js_aliases:
+        return ()
+    directory = _dir(rel)
+    while True:
+        found = files.js_aliases.get(directory)
+        if found is not None:
+            return found
+        if not directory:
+            return ()
+        directory = _dir(directory)
+
+
+def _js_candidates(target: str) -> list[str]:
+    """The files an import of `target` (a workspace path) may mean: itself, with an extension,
+    or its folder's index file."""
     stems = [target]
     # TypeScript's ESM style imports "./x.js" for a file named x.ts.
     root, ext = posixpath.splitext(target)
@@ -134,8 +163,7 @@ def _js(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
     for stem in stems:
         candidates.extend(stem + e for e in JS_EXTENSIONS)
         candidates.extend(f"{stem}/index{e}" for e in JS_EXTENSIONS)
-    hit = files.first(candidates)
-    return [hit] if hit else []
+    return candidates
 
 
 def _go(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:

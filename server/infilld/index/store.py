@@ -20,8 +20,8 @@ from infilld.index.model import CacheFile, FileEntry
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4  # 2: clipped docstrings and block comments stay closed; 3: Python fields;
-# 4: C# global usings
+SCHEMA_VERSION = 5  # 2: clipped docstrings and block comments stay closed; 3: Python fields;
+# 4: C# global usings; 5: tsconfig/jsconfig path aliases
 
 _decoder = msgspec.msgpack.Decoder(CacheFile)
 _encoder = msgspec.msgpack.Encoder()

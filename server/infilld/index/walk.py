@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infilld.index.ignore import IgnoreRules
+from infilld.index.jsconfig import BASE_NAMES, CONFIG_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,8 @@ VENDORED_DIRS = frozenset(
         "coverage",
     }
 )
-# Non-source files the resolver needs to read (Go module paths).
-MANIFEST_NAMES = frozenset({"go.mod"})
+# Non-source files the resolver needs to read (Go module paths, TS/JS path aliases).
+MANIFEST_NAMES = frozenset({"go.mod"}) | CONFIG_NAMES | BASE_NAMES
 # A line this long is not hand-written: minified bundles, generated tables, embedded data.
 MAX_LINE_CHARS = 1000
 

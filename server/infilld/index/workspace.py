@@ -23,6 +23,13 @@ from pathlib import Path
 
 from infilld.index import store
 from infilld.index.ignore import IgnoreRules
+from infilld.index.jsconfig import (
+    BASE_NAMES,
+    CONFIG_NAMES,
+    JsConfig,
+    effective_aliases,
+    parse_config,
+)
 from infilld.index.model import FileEntry, ImportSpec, Symbol
 from infilld.index.resolve import (
     FileSet,
@@ -48,6 +55,7 @@ from infilld.syntax.languages import LanguageTable
 log = logging.getLogger(__name__)
 
 GO_MOD = "go.mod"
+JSCONFIG = "jsconfig"  # the language id of tsconfig.json / jsconfig.json entries
 # Definitions up to this size are kept whole: a short body says more than its signature.
 SMALL_BODY_LINES = 20
 SMALL_BODY_CHARS = 1500
@@ -147,8 +155,11 @@ class WorkspaceIndex:
     def _language_id(self, rel: str, text: str | None = None) -> str | None:
         """The language of `rel`, by its name, and by `text` where the name is ambiguous (a
         C++ header named .h)."""
-        if rel.rpartition("/")[2] == GO_MOD:
+        name = rel.rpartition("/")[2]
+        if name == GO_MOD:
             return GO_MOD
+        if name in CONFIG_NAMES or name in BASE_NAMES:
+            return JSCONFIG
         if text is None:
             spec = self.languages.spec_for_path(Path(rel))
         else:
@@ -165,6 +176,9 @@ class WorkspaceIndex:
             return FileEntry(
                 rel, size, mtime_ns, content_hash, GO_MOD, go_module=match.group(1) if match else ""
             )
+        if language_id == JSCONFIG:
+            config = parse_config(rel, text)
+            return FileEntry(rel, size, mtime_ns, content_hash, JSCONFIG, js_config=config)
         loaded = self.languages.load(language_id) if language_id else None
         if loaded is None:
             return FileEntry(rel, size, mtime_ns, content_hash, language_id)
@@ -229,6 +243,7 @@ class WorkspaceIndex:
                 previous.symbols,
                 previous.imports,
                 previous.go_module,
+                previous.js_config,
             ), True
         return self._make_entry(found.rel, data, found.size, found.mtime_ns), False
 
@@ -633,10 +648,13 @@ class WorkspaceIndex:
             go_modules: dict[str, str] = {}
             namespaces: dict[str, tuple[str, ...]] = {}
             global_usings: list[ImportSpec] = []
+            js_configs: dict[str, JsConfig] = {}
             for rel in sorted(paths):
                 entry = self._effective(rel)
                 if entry is not None and entry.language == GO_MOD and entry.go_module:
                     go_modules[entry.go_module] = rel.rpartition("/")[0]
+                elif entry is not None and entry.js_config is not None:
+                    js_configs[rel] = entry.js_config
                 elif entry is not None and entry.language == "csharp":
                     namespaces[rel] = csharp_namespaces(entry.symbols)
                     global_usings.extend(csharp_global_usings(entry.imports))
@@ -645,6 +663,7 @@ class WorkspaceIndex:
                 go_modules=go_modules,
                 namespaces=namespaces,
                 global_usings=tuple(global_usings),
+                js_aliases=effective_aliases(js_configs),
             )
         return self._fileset
 
@@ -685,7 +704,7 @@ def _reshapes_file_set(old: FileEntry | None, new: FileEntry | None) -> bool:
         return True
     if old is None or new is None:
         return False
-    if GO_MOD in (old.language, new.language):
+    if GO_MOD in (old.language, new.language) or JSCONFIG in (old.language, new.language):
         return True
     if "csharp" in (old.language, new.language):
         return csharp_namespaces(old.symbols) != csharp_namespaces(new.symbols) or [
