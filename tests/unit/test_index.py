@@ -513,6 +513,39 @@ def test_disk_changed_since_tells_which_files_changed(
     assert index.disk_changed_since(index.disk_generation - 3, besides=repo / "a.py")
 
 
+def test_a_monorepos_packages_resolve_by_name_to_their_sources(repo: Path, tmp_path: Path) -> None:
+    write(
+        repo,
+        {
+            "package.json": '{"name": "shop-monorepo", "private": true}',
+            # entry fields point at build output; the sources are what the index holds
+            "packages/db/package.json": (
+                '{"name": "@shop/db", "main": "./dist/index.cjs", "types": "dist/index.d.ts",'
+                ' "exports": {".": {"import": "./dist/index.js"}}}'
+            ),
+            "packages/db/src/index.ts": 'export * from "./schema";\n',
+            "packages/db/src/schema.ts": "export const tables = [];\n",
+            "packages/ui/package.json": '{"name": "ui-kit", "main": "button.js"}',
+            "packages/ui/button.js": "export function Button() {}\n",
+            "packages/ui/icons/star.js": "export const star = 1;\n",
+            "packages/broken/package.json": "{ not json",
+            "apps/web/main.ts": (
+                'import { tables } from "@shop/db";\nimport { tables as t } from "@shop/db/schema";\n'
+                'import { Button } from "ui-kit";\nimport { star } from "ui-kit/icons/star";\n'
+                'import React from "react";\n'
+            ),
+        },
+    )
+    index = build(repo, tmp_path)
+    assert rels(index, index.imports_of(repo / "apps/web/main.ts")) == [
+        "packages/db/src/index.ts",
+        "packages/db/src/schema.ts",
+        "packages/ui/button.js",
+        "packages/ui/icons/star.js",
+    ]
+    assert "packages/db/package.json" not in rels(index, index.files())
+
+
 def test_alias_patterns_choose_the_longest_prefix_and_extends_cycles_end() -> None:
     from infilld.index.jsconfig import alias_targets, effective_aliases, parse_config
 

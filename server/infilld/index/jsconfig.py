@@ -1,5 +1,6 @@
-"""Path aliases from tsconfig.json and jsconfig.json, so `import { Button } from "@/ui/button"`
-resolves to a workspace file as a relative import does.
+"""Path aliases from tsconfig.json and jsconfig.json, and the workspace's own packages from their
+package.json, so `import { Button } from "@/ui/button"` and `import { db } from "@shop/db"` (a
+sibling package of a monorepo) resolve to workspace files as a relative import does.
 
 Applications rarely import their own code by relative path: `compilerOptions.paths` (`"@/*":
 ["./src/*"]`) and `baseUrl` let them write `@/ui/button` or `lib/db`. Without these, such an
@@ -9,6 +10,11 @@ made workspace-relative then; `extends` of another config in the workspace is fo
 file set is built. A directory's config is the nearest tsconfig.json or jsconfig.json above it,
 as TypeScript's editor service finds it. Configs in packages (`"extends": "@tsconfig/node20"`)
 are outside the workspace and ignored.
+
+A package.json names a package of the workspace; an import of that name (or of a path inside it)
+means the package's own sources. Its entry fields point at build output more often than not
+(`"main": "dist/index.js"`), which is not indexed, so `src/` and the package's folder are tried
+with the same path too.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ log = logging.getLogger(__name__)
 # The files read: those that apply to a directory, and the usual shared base they extend.
 CONFIG_NAMES = frozenset({"tsconfig.json", "jsconfig.json"})
 BASE_NAMES = frozenset({"tsconfig.base.json"})
+PACKAGE_NAME = "package.json"
+_ENTRY_FIELDS = ("source", "types", "typings", "module", "main")
+_BUILD_DIRS = ("dist/", "build/", "lib/", "out/", "esm/", "cjs/")
 MAX_EXTENDS = 8  # a chain longer than this is a cycle or a mistake
 
 
@@ -40,6 +49,14 @@ class JsConfig(msgspec.Struct, frozen=True):
 
 _COMMENT_OR_STRING = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+class JsPackage(msgspec.Struct, frozen=True):
+    """A package.json of the workspace: the package's name, and the workspace paths (without
+    extension where the field had one) an import of the bare name may mean, best first."""
+
+    name: str = ""
+    entries: tuple[str, ...] = ()
 
 
 def _strip_jsonc(text: str) -> str:
@@ -100,6 +117,61 @@ def parse_config(rel: str, text: str) -> JsConfig:
     )
 
 
+def parse_package(rel: str, text: str) -> JsPackage:
+    """The package `rel` (a workspace-relative package.json) declares; an unnamed or unreadable
+    one declares none."""
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        log.info("%s: not valid JSON; its package is not resolved", rel)
+        return JsPackage()
+    name = raw.get("name") if isinstance(raw, dict) else None
+    if not isinstance(name, str) or not name:
+        return JsPackage()
+    here = posixpath.dirname(rel)
+    fields = [raw.get(f) for f in _ENTRY_FIELDS]
+    exports = raw.get("exports")
+    dot = exports.get(".") if isinstance(exports, dict) else exports
+    for value in (dot, *(dot.values() if isinstance(dot, dict) else ())):
+        fields.append(value)
+    entries: list[str] = []
+    for value in fields:
+        if not isinstance(value, str) or posixpath.isabs(value) or "*" in value:
+            continue
+        path = _join(value)
+        # Compiled output is not indexed: the same path under src/, or without the build dir
+        # (resolution then tries the extensions, `.js` standing for `.ts`).
+        built = next((d for d in _BUILD_DIRS if path.startswith(d)), None)
+        tries = [path] if built is None else [path, _join("src", path[len(built) :])]
+        if built is not None:
+            tries.append(path[len(built) :])
+        for t in tries:
+            full = _join(here, t)
+            if full not in entries:
+                entries.append(full)
+    for fallback in ("src/index", "index"):
+        full = _join(here, fallback)
+        if full not in entries:
+            entries.append(full)
+    return JsPackage(name=name, entries=tuple(entries))
+
+
+def package_targets(packages: Mapping[str, tuple[str, ...]], specifier: str) -> list[str]:
+    """The workspace paths an import of `specifier` may mean when it names a workspace package
+    (`@shop/db`, or `@shop/db/schema` inside it); [] otherwise. `packages`: name -> the folder
+    first, then its entries."""
+    parts = specifier.split("/")
+    name = "/".join(parts[:2]) if specifier.startswith("@") else parts[0]
+    found = packages.get(name)
+    if found is None:
+        return []
+    folder, entries = found[0], found[1:]
+    sub = specifier[len(name) :].lstrip("/")
+    if not sub:
+        return list(entries)
+    return [_join(folder, "src", sub), _join(folder, sub)]
+
+
 def effective_aliases(
     configs: Mapping[str, JsConfig],
 ) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
@@ -147,8 +219,12 @@ def alias_targets(aliases: tuple[tuple[str, tuple[str, ...]], ...], specifier: s
 __all__ = [
     "BASE_NAMES",
     "CONFIG_NAMES",
+    "PACKAGE_NAME",
     "JsConfig",
+    "JsPackage",
     "alias_targets",
     "effective_aliases",
+    "package_targets",
     "parse_config",
+    "parse_package",
 ]

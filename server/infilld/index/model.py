@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
-from infilld.index.jsconfig import JsConfig
+from infilld.index.jsconfig import JsConfig, JsPackage
 
 
 class Symbol(msgspec.Struct, frozen=True):
@@ -62,6 +62,7 @@ class FileEntry(msgspec.Struct):
     imports: list[ImportSpec] = []
     go_module: str = ""  # for go.mod files: the module path they declare
     js_config: JsConfig | None = None  # for tsconfig.json / jsconfig.json: their path aliases
+    js_package: JsPackage | None = None  # for package.json: the package it names
 
 
 class CacheFile(msgspec.Struct):

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from infilld.index.jsconfig import alias_targets
+from infilld.index.jsconfig import alias_targets, package_targets
 from infilld.index.model import ImportSpec, Symbol
 
 JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
@@ -35,6 +35,8 @@ class FileSet:
     by_namespace: dict[str, list[str]] = field(default_factory=dict)  # "" is the global one
     # directory -> the path aliases of its tsconfig.json / jsconfig.json (jsconfig.py)
     js_aliases: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
+    # package name -> its folder, then the paths its bare name may mean (jsconfig.parse_package)
+    js_packages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for path in sorted(self.paths):
@@ -129,8 +131,10 @@ def _js(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
         targets = [_join(_dir(rel), source)]
     else:
         # A bare specifier is a package (node_modules), unless the nearest tsconfig.json or
-        # jsconfig.json maps it into the workspace (`@/ui/button`, or `lib/db` under baseUrl).
+        # jsconfig.json maps it into the workspace (`@/ui/button`, or `lib/db` under baseUrl),
+        # or it names a package of the workspace itself (a monorepo's `@shop/db`).
         targets = alias_targets(_nearest_aliases(rel, files), source)
+        targets += package_targets(files.js_packages, source)
     for target in targets:
         hit = files.first(_js_candidates(target))
         if hit:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infilld.index.ignore import IgnoreRules
-from infilld.index.jsconfig import BASE_NAMES, CONFIG_NAMES
+from infilld.index.jsconfig import BASE_NAMES, CONFIG_NAMES, PACKAGE_NAME
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,9 @@ VENDORED_DIRS = frozenset(
         "coverage",
     }
 )
-# Non-source files the resolver needs to read (Go module paths, TS/JS path aliases).
-MANIFEST_NAMES = frozenset({"go.mod"}) | CONFIG_NAMES | BASE_NAMES
+# Non-source files the resolver needs to read (Go module paths, TS/JS path aliases and
+# workspace packages).
+MANIFEST_NAMES = frozenset({"go.mod", PACKAGE_NAME}) | CONFIG_NAMES | BASE_NAMES
 # A line this long is not hand-written: minified bundles, generated tables, embedded data.
 MAX_LINE_CHARS = 1000
 

@@ -26,9 +26,11 @@ from infilld.index.ignore import IgnoreRules
 from infilld.index.jsconfig import (
     BASE_NAMES,
     CONFIG_NAMES,
+    PACKAGE_NAME,
     JsConfig,
     effective_aliases,
     parse_config,
+    parse_package,
 )
 from infilld.index.model import FileEntry, ImportSpec, Symbol
 from infilld.index.resolve import (
@@ -56,6 +58,7 @@ log = logging.getLogger(__name__)
 
 GO_MOD = "go.mod"
 JSCONFIG = "jsconfig"  # the language id of tsconfig.json / jsconfig.json entries
+PACKAGE_JSON = "package.json"  # ... and of package.json entries
 # Definitions up to this size are kept whole: a short body says more than its signature.
 SMALL_BODY_LINES = 20
 SMALL_BODY_CHARS = 1500
@@ -160,6 +163,8 @@ class WorkspaceIndex:
             return GO_MOD
         if name in CONFIG_NAMES or name in BASE_NAMES:
             return JSCONFIG
+        if name == PACKAGE_NAME:
+            return PACKAGE_JSON
         if text is None:
             spec = self.languages.spec_for_path(Path(rel))
         else:
@@ -179,6 +184,9 @@ class WorkspaceIndex:
         if language_id == JSCONFIG:
             config = parse_config(rel, text)
             return FileEntry(rel, size, mtime_ns, content_hash, JSCONFIG, js_config=config)
+        if language_id == PACKAGE_JSON:
+            package = parse_package(rel, text)
+            return FileEntry(rel, size, mtime_ns, content_hash, PACKAGE_JSON, js_package=package)
         loaded = self.languages.load(language_id) if language_id else None
         if loaded is None:
             return FileEntry(rel, size, mtime_ns, content_hash, language_id)
@@ -244,6 +252,7 @@ class WorkspaceIndex:
                 previous.imports,
                 previous.go_module,
                 previous.js_config,
+                previous.js_package,
             ), True
         return self._make_entry(found.rel, data, found.size, found.mtime_ns), False
 
@@ -649,12 +658,20 @@ class WorkspaceIndex:
             namespaces: dict[str, tuple[str, ...]] = {}
             global_usings: list[ImportSpec] = []
             js_configs: dict[str, JsConfig] = {}
+            js_packages: dict[str, tuple[str, ...]] = {}
             for rel in sorted(paths):
                 entry = self._effective(rel)
                 if entry is not None and entry.language == GO_MOD and entry.go_module:
                     go_modules[entry.go_module] = rel.rpartition("/")[0]
                 elif entry is not None and entry.js_config is not None:
                     js_configs[rel] = entry.js_config
+                elif entry is not None and entry.js_package is not None and entry.js_package.name:
+                    package = entry.js_package
+                    folder = rel.rpartition("/")[0]
+                    named = js_packages.get(package.name)
+                    # The shallowest package of a name wins (a test fixture's copy is deeper).
+                    if named is None or named[0].count("/") > folder.count("/"):
+                        js_packages[package.name] = (folder, *package.entries)
                 elif entry is not None and entry.language == "csharp":
                     namespaces[rel] = csharp_namespaces(entry.symbols)
                     global_usings.extend(csharp_global_usings(entry.imports))
@@ -664,6 +681,7 @@ class WorkspaceIndex:
                 namespaces=namespaces,
                 global_usings=tuple(global_usings),
                 js_aliases=effective_aliases(js_configs),
+                js_packages=js_packages,
             )
         return self._fileset
 
@@ -704,7 +722,7 @@ def _reshapes_file_set(old: FileEntry | None, new: FileEntry | None) -> bool:
         return True
     if old is None or new is None:
         return False
-    if GO_MOD in (old.language, new.language) or JSCONFIG in (old.language, new.language):
+    if {old.language, new.language} & {GO_MOD, JSCONFIG, PACKAGE_JSON}:
         return True
     if "csharp" in (old.language, new.language):
         return csharp_namespaces(old.symbols) != csharp_namespaces(new.symbols) or [
