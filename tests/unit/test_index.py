@@ -147,6 +147,32 @@ def test_rust_imports(repo: Path, tmp_path: Path) -> None:
     ]
 
 
+def test_rust_crates_of_a_cargo_workspace_resolve_by_name(repo: Path, tmp_path: Path) -> None:
+    write(
+        repo,
+        {
+            "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n',
+            "crates/regex-syntax/Cargo.toml": '[package]\nname = "regex-syntax"\n',
+            "crates/regex-syntax/src/lib.rs": "pub mod ast;\npub use crate::ast::Ast;\n",
+            "crates/regex-syntax/src/ast/mod.rs": "pub struct Ast;\n",
+            "crates/engine/Cargo.toml": '[package]\nname = "engine"\n[lib]\npath = "lib/engine.rs"\n',
+            "crates/engine/lib/engine.rs": "pub fn run() {}\n",
+            "crates/broken/Cargo.toml": "[package\n",
+            "crates/app/Cargo.toml": '[package]\nname = "app"\n',
+            "crates/app/src/main.rs": (
+                "use regex_syntax::ast::Ast;\nuse regex_syntax::Ast as Tree;\n"
+                "use engine::run;\nuse serde::Serialize;\n"
+            ),
+        },
+    )
+    index = build(repo, tmp_path)
+    assert rels(index, index.imports_of(repo / "crates/app/src/main.rs")) == [
+        "crates/regex-syntax/src/ast/mod.rs",
+        "crates/regex-syntax/src/lib.rs",  # a re-export: the crate's root file
+        "crates/engine/lib/engine.rs",  # [lib] path
+    ]
+
+
 def test_java_and_c_imports(repo: Path, tmp_path: Path) -> None:
     write(
         repo,

@@ -63,6 +63,9 @@ class FileEntry(msgspec.Struct):
     go_module: str = ""  # for go.mod files: the module path they declare
     js_config: JsConfig | None = None  # for tsconfig.json / jsconfig.json: their path aliases
     js_package: JsPackage | None = None  # for package.json: the package it names
+    # for Cargo.toml: the library crate's name as `use` paths write it, and its root file
+    rust_crate: str = ""
+    rust_crate_src: str = ""
 
 
 class CacheFile(msgspec.Struct):

@@ -37,6 +37,7 @@ class FileSet:
     js_aliases: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
     # package name -> its folder, then the paths its bare name may mean (jsconfig.parse_package)
     js_packages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    rust_crates: Mapping[str, str] = field(default_factory=dict)  # crate -> its root file
 
     def __post_init__(self) -> None:
         for path in sorted(self.paths):
@@ -268,6 +269,13 @@ def _rust(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
                 if rest[0] == "super":
                     base = _dir(base)
                 rest = rest[1:]
+        elif head in files.rust_crates:  # another crate of the Cargo workspace
+            root = files.rust_crates[head]
+            # A name its root file defines or re-exports (`pub use`) is found there.
+            hit = _rust_module_file(_dir(root), segments[1:], files) or files.first([root])
+            if hit and hit not in found:
+                found.append(hit)
+            continue
         else:
             continue  # an external crate
         hit = _rust_module_file(base, rest, files) if rest else None

@@ -21,7 +21,7 @@ from infilld.index.model import CacheFile, FileEntry
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 5  # 2: clipped docstrings and block comments stay closed; 3: Python fields;
-# 4: C# global usings; 5: tsconfig/jsconfig path aliases and package.json names
+# 4: C# global usings; 5: tsconfig/jsconfig path aliases, package.json names, Rust crates
 
 _decoder = msgspec.msgpack.Decoder(CacheFile)
 _encoder = msgspec.msgpack.Encoder()

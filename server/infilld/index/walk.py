@@ -53,9 +53,9 @@ VENDORED_DIRS = frozenset(
         "coverage",
     }
 )
-# Non-source files the resolver needs to read (Go module paths, TS/JS path aliases and
-# workspace packages).
-MANIFEST_NAMES = frozenset({"go.mod", PACKAGE_NAME}) | CONFIG_NAMES | BASE_NAMES
+# Non-source files the resolver needs to read (Go module paths, Rust crate names, TS/JS path
+# aliases and workspace packages).
+MANIFEST_NAMES = frozenset({"go.mod", "Cargo.toml", PACKAGE_NAME}) | CONFIG_NAMES | BASE_NAMES
 # A line this long is not hand-written: minified bundles, generated tables, embedded data.
 MAX_LINE_CHARS = 1000
 

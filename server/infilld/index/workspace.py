@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import posixpath
 import re
 import threading
+import tomllib
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -59,6 +61,7 @@ log = logging.getLogger(__name__)
 GO_MOD = "go.mod"
 JSCONFIG = "jsconfig"  # the language id of tsconfig.json / jsconfig.json entries
 PACKAGE_JSON = "package.json"  # ... and of package.json entries
+CARGO_TOML = "Cargo.toml"
 # Definitions up to this size are kept whole: a short body says more than its signature.
 SMALL_BODY_LINES = 20
 SMALL_BODY_CHARS = 1500
@@ -165,6 +168,8 @@ class WorkspaceIndex:
             return JSCONFIG
         if name == PACKAGE_NAME:
             return PACKAGE_JSON
+        if name == CARGO_TOML:
+            return CARGO_TOML
         if text is None:
             spec = self.languages.spec_for_path(Path(rel))
         else:
@@ -184,6 +189,11 @@ class WorkspaceIndex:
         if language_id == JSCONFIG:
             config = parse_config(rel, text)
             return FileEntry(rel, size, mtime_ns, content_hash, JSCONFIG, js_config=config)
+        if language_id == CARGO_TOML:
+            crate, src = _rust_crate(rel, text)
+            return FileEntry(
+                rel, size, mtime_ns, content_hash, CARGO_TOML, rust_crate=crate, rust_crate_src=src
+            )
         if language_id == PACKAGE_JSON:
             package = parse_package(rel, text)
             return FileEntry(rel, size, mtime_ns, content_hash, PACKAGE_JSON, js_package=package)
@@ -253,6 +263,8 @@ class WorkspaceIndex:
                 previous.go_module,
                 previous.js_config,
                 previous.js_package,
+                previous.rust_crate,
+                previous.rust_crate_src,
             ), True
         return self._make_entry(found.rel, data, found.size, found.mtime_ns), False
 
@@ -659,10 +671,13 @@ class WorkspaceIndex:
             global_usings: list[ImportSpec] = []
             js_configs: dict[str, JsConfig] = {}
             js_packages: dict[str, tuple[str, ...]] = {}
+            rust_crates: dict[str, str] = {}
             for rel in sorted(paths):
                 entry = self._effective(rel)
                 if entry is not None and entry.language == GO_MOD and entry.go_module:
                     go_modules[entry.go_module] = rel.rpartition("/")[0]
+                elif entry is not None and entry.rust_crate:
+                    rust_crates.setdefault(entry.rust_crate, entry.rust_crate_src)
                 elif entry is not None and entry.js_config is not None:
                     js_configs[rel] = entry.js_config
                 elif entry is not None and entry.js_package is not None and entry.js_package.name:
@@ -682,6 +697,7 @@ class WorkspaceIndex:
                 global_usings=tuple(global_usings),
                 js_aliases=effective_aliases(js_configs),
                 js_packages=js_packages,
+                rust_crates=rust_crates,
             )
         return self._fileset
 
@@ -714,6 +730,25 @@ class WorkspaceIndex:
         return decode(data)
 
 
+def _rust_crate(rel: str, text: str) -> tuple[str, str]:
+    """(name, root file) of the library crate a Cargo.toml declares, as other crates of
+    a Cargo workspace `use` it (`regex-syntax` is `regex_syntax`); ("", "") when it has none (a
+    workspace root, a binary, or a file that does not parse)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        log.info("%s does not parse (%s); its crate is not resolved", rel, exc)
+        return "", ""
+    package, lib = raw.get("package"), raw.get("lib")
+    lib = lib if isinstance(lib, dict) else {}
+    name = lib.get("name") or (package.get("name") if isinstance(package, dict) else None)
+    if not isinstance(name, str) or not name:
+        return "", ""
+    path = lib.get("path")
+    root = path if isinstance(path, str) else "src/lib.rs"
+    return name.replace("-", "_"), posixpath.normpath(posixpath.join(posixpath.dirname(rel), root))
+
+
 def _reshapes_file_set(old: FileEntry | None, new: FileEntry | None) -> bool:
     """Whether a file's change from old to new can change how other files' imports resolve: it
     came or went, it is a go.mod (module paths), or it is C# and declares other namespaces or
@@ -722,7 +757,7 @@ def _reshapes_file_set(old: FileEntry | None, new: FileEntry | None) -> bool:
         return True
     if old is None or new is None:
         return False
-    if {old.language, new.language} & {GO_MOD, JSCONFIG, PACKAGE_JSON}:
+    if {old.language, new.language} & {GO_MOD, JSCONFIG, PACKAGE_JSON, CARGO_TOML}:
         return True
     if "csharp" in (old.language, new.language):
         return csharp_namespaces(old.symbols) != csharp_namespaces(new.symbols) or [
