@@ -129,8 +129,10 @@ SAMPLES: dict[str, tuple[str, str, set[str]]] = {
         "a.js",
         "const K = 1;\nfunction f() {}\nclass C { m() {} }\nconst g = () => 1;\n"
         # CommonJS exports
-        "exports.h = function () {};\nmodule.exports.i = (x) => x;\nother.j = () => 1;\n",
-        {"K", "f", "C", "m", "g", "h", "i"},
+        "exports.h = function () {};\nmodule.exports.i = (x) => x;\nother.j = () => 1;\n"
+        # pre-class JavaScript at the top level (not a handler assigned inside a function)
+        "C.prototype.p = function () {};\nfunction w() { el.onclick = function () {}; }\n",
+        {"K", "f", "C", "m", "g", "h", "i", "j", "p", "w"},
     ),
     "typescript": (
         "a.ts",
@@ -238,6 +240,14 @@ def test_a_namespace_names_a_scope_but_contains_nothing(file_name: str, code: st
     assert found["N"].kind == "namespace"
     assert found["C"].container == ""
     assert found["M"].container == "C"
+
+
+def test_a_prototype_method_belongs_to_its_constructor() -> None:
+    js = language_for_path("a.js")
+    assert js is not None
+    src = b"function Runner() {}\nRunner.prototype.run = function (fn) {\n  return fn;\n};\n"
+    found = [(d.name, d.kind, d.container) for d in definitions(parse(src, js), js, src)]
+    assert found == [("Runner", "function", ""), ("run", "method", "Runner")]
 
 
 def test_python_definition_details() -> None:

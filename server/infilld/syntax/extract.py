@@ -151,22 +151,27 @@ def definitions(tree: Tree, language: LoadedLanguage, source: bytes) -> list[Def
     query = language.queries.get("definitions")
     if query is None:
         return []
-    chosen: dict[tuple[int, int], tuple[int, str, Node, Node]] = {}
+    chosen: dict[tuple[int, int], tuple[int, str, Node, Node, Node | None]] = {}
     for pattern, caps in QueryCursor(query).matches(tree.root_node):
         names = caps.get("name")
         if not names:
             continue
+        # A pattern may name the container itself (`Runner` in `Runner.prototype.run = ...`),
+        # where the definition does not sit inside it.
+        containers = caps.get("container")
+        container = containers[0] if containers else None
         for cap, nodes in caps.items():
             if not cap.startswith("definition.") or not nodes:
                 continue
             node = nodes[0]
             key = (node.start_byte, node.end_byte)
             if key not in chosen or pattern < chosen[key][0]:
-                chosen[key] = (pattern, cap.removeprefix("definition."), node, names[0])
+                kind = cap.removeprefix("definition.")
+                chosen[key] = (pattern, kind, node, names[0], container)
     found: list[Definition] = []
     is_python = language.spec.queries_dir == "python"
     stack: list[Definition] = []  # enclosing definitions, to name each one's container
-    for _key, (_pattern, kind, node, name_node) in sorted(chosen.items()):
+    for _key, (_pattern, kind, node, name_node, container_node) in sorted(chosen.items()):
         outer = _outer(node)
         doc = _python_docstring(node, source) if is_python else ""
         doc_after = bool(doc)
@@ -187,7 +192,11 @@ def definitions(tree: Tree, language: LoadedLanguage, source: bytes) -> list[Def
             text=source[_line_start(source, outer.start_byte) : outer.end_byte].decode(
                 "utf-8", errors="replace"
             ),
-            container=stack[-1].name if stack else "",
+            container=(
+                _text(container_node)
+                if container_node is not None
+                else (stack[-1].name if stack else "")
+            ),
         )
         found.append(definition)
         if kind not in _SCOPE_ONLY_KINDS:
