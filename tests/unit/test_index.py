@@ -583,6 +583,8 @@ def test_alias_patterns_choose_the_longest_prefix_and_extends_cycles_end() -> No
     a = parse_config("a/tsconfig.json", '{"extends": "../b/tsconfig.json"}')
     b = parse_config("b/tsconfig.json", '{"extends": "../a/tsconfig"}')
     assert b.extends == "a/tsconfig.json"
+    listed = parse_config("c/tsconfig.json", '{"extends": ["@tsconfig/node20", "../a/tsconfig"]}')
+    assert listed.extends == "a/tsconfig.json"  # TypeScript 5: a list, packages skipped
     assert effective_aliases({"a/tsconfig.json": a, "b/tsconfig.json": b}) == {}
     # A string that looks like a comment is kept.
     url = parse_config("tsconfig.json", '{"compilerOptions": {"paths": {"//x/*": ["y/*",]}}}')

@@ -86,9 +86,12 @@ def parse_config(rel: str, text: str) -> JsConfig:
         return JsConfig()
     here = posixpath.dirname(rel)
     extends = raw.get("extends")
+    # TypeScript 5 takes a list, the later entries overriding: the last one in the workspace.
+    chain = extends if isinstance(extends, list) else [extends]
+    relative = [e for e in chain if isinstance(e, str) and e.startswith(".")]
     extended = ""
-    if isinstance(extends, str) and extends.startswith("."):
-        target = _join(here, extends)
+    if relative:
+        target = _join(here, relative[-1])
         extended = target if target.endswith(".json") else target + ".json"
     options = raw.get("compilerOptions")
     options = options if isinstance(options, dict) else {}
