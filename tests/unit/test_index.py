@@ -552,13 +552,18 @@ def test_a_monorepos_packages_resolve_by_name_to_their_sources(repo: Path, tmp_p
             "packages/db/src/index.ts": 'export * from "./schema";\n',
             "packages/db/src/schema.ts": "export const tables = [];\n",
             "packages/ui/package.json": '{"name": "ui-kit", "main": "button.js"}',
+            "packages/api/package.json": (
+                '{"name": "@shop/api", "exports": {".": {"import": {"types": "./out/api.d.ts",'
+                ' "default": "./out/api.js"}}}}'
+            ),
+            "packages/api/src/api.ts": "export const api = 1;\n",
             "packages/ui/button.js": "export function Button() {}\n",
             "packages/ui/icons/star.js": "export const star = 1;\n",
             "packages/broken/package.json": "{ not json",
             "apps/web/main.ts": (
                 'import { tables } from "@shop/db";\nimport { tables as t } from "@shop/db/schema";\n'
                 'import { Button } from "ui-kit";\nimport { star } from "ui-kit/icons/star";\n'
-                'import React from "react";\n'
+                'import React from "react";\nimport { api } from "@shop/api";\n'
             ),
         },
     )
@@ -568,6 +573,7 @@ def test_a_monorepos_packages_resolve_by_name_to_their_sources(repo: Path, tmp_p
         "packages/db/src/schema.ts",
         "packages/ui/button.js",
         "packages/ui/icons/star.js",
+        "packages/api/src/api.ts",  # nested export conditions, out/ is build output
     ]
     assert "packages/db/package.json" not in rels(index, index.files())
 

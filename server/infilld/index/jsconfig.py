@@ -134,9 +134,8 @@ def parse_package(rel: str, text: str) -> JsPackage:
     here = posixpath.dirname(rel)
     fields = [raw.get(f) for f in _ENTRY_FIELDS]
     exports = raw.get("exports")
-    dot = exports.get(".") if isinstance(exports, dict) else exports
-    for value in (dot, *(dot.values() if isinstance(dot, dict) else ())):
-        fields.append(value)
+    dot = exports.get(".", exports) if isinstance(exports, dict) else exports
+    fields += _condition_targets(dot)
     entries: list[str] = []
     for value in fields:
         if not isinstance(value, str) or posixpath.isabs(value) or "*" in value:
@@ -157,6 +156,14 @@ def parse_package(rel: str, text: str) -> JsPackage:
         if full not in entries:
             entries.append(full)
     return JsPackage(name=name, entries=tuple(entries))
+
+
+def _condition_targets(value: object, depth: int = 0) -> list[object]:
+    """The paths of an `exports` entry: a string, or conditions (`{"import": {"types": ...,
+    "default": ...}}`) nested a few levels, in the order written."""
+    if isinstance(value, dict) and depth < 4:
+        return [t for v in value.values() for t in _condition_targets(v, depth + 1)]
+    return [value]
 
 
 def package_targets(packages: Mapping[str, tuple[str, ...]], specifier: str) -> list[str]:
