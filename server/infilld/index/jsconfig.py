@@ -52,8 +52,9 @@ _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 
 
 class JsPackage(msgspec.Struct, frozen=True):
-    """A package.json of the workspace: the package's name, and the workspace paths (without
-    extension where the field had one) an import of the bare name may mean, best first."""
+    """A package.json of the workspace: the package's name, and the workspace paths an import of
+    the bare name may mean, best first (resolution tries each with the JS/TS extensions, and a
+    `.js` path as its `.ts` source)."""
 
     name: str = ""
     entries: tuple[str, ...] = ()
