@@ -5,8 +5,8 @@ download` for PyPI sdists, `npm pack` for npm tarballs, `apt-get download` for D
 into a cache outside the checkout. Each entry says which split it belongs to: `dev` repositories
 may be looked at while tuning, `heldout` ones are only run for the final numbers; both hold
 packages first published in 2025 or later, newer than the model's training data. `other` holds
-one repository per further language (Go, Rust, PHP, Java, C#, C++), older code, for comparing
-the context modes with each other there.
+one or two repositories per further language (Go, Rust, PHP, Java, C#, C++, CommonJS
+JavaScript), older code, for comparing the context modes with each other there.
 """
 
 from __future__ import annotations
