@@ -288,6 +288,38 @@ def test_a_cpp_field_is_typed_by_the_class_header_the_source_file_includes(
     assert "  int Step0(int n);" not in {s.path: s.text for s in got}.get("re2/prog.h", "")
 
 
+def test_a_js_constructors_prototype_methods_are_its_members(tmp_path: Path) -> None:
+    # Pre-class JavaScript: `new Runner(...)` makes a Runner, whose methods are assigned to its
+    # prototype after the function, not inside it.
+    methods = "".join(
+        f"Runner.prototype.step{i} = function (n) {{\n" + "  n++;\n" * 4 + "};\n\n"
+        for i in range(60)
+    )
+    runner = (
+        "function Runner(suite, opts) {\n  this.suite = suite;\n}\n\n"
+        + methods
+        + "Runner.prototype.runSuite = function (suite, fn) {\n  return fn(suite);\n};\n\n"
+        + "Runner.prototype._hidden = function () {};\n\nmodule.exports = Runner;\n"
+    )
+    index = _workspace(tmp_path, {"lib/runner.js": runner, "lib/cli.js": ""})
+    text = (
+        "const Runner = require('./runner');\n\nfunction main(suite) {\n"
+        "  const runner = new Runner(suite, {});\n  // run the suite\n  runner."
+    )
+    got = select_context(
+        index, index.root / "lib/cli.js", text, len(text), budget_tokens=300, count_tokens=tokens
+    )
+    block = {s.path: s.text for s in got}["lib/runner.js"]
+    lines = block.splitlines()
+    assert lines[0] == "function Runner(suite, opts) { ... }"
+    assert "Runner.prototype.runSuite = function (suite, fn) { ... };" in lines
+    # The listing (other chunks of the file may follow it): public methods only, within a
+    # third of the budget.
+    listing = [line for line in lines if line.endswith("{ ... };")]
+    assert listing and not any("_hidden" in line for line in listing)
+    assert tokens("\n".join([lines[0], *listing])) <= 300 // 3
+
+
 def test_a_csharp_partial_types_members_come_from_all_its_parts(tmp_path: Path) -> None:
     def part(methods: list[str]) -> str:
         body = "".join(

@@ -316,7 +316,7 @@ class _Selector:
             types = [
                 d
                 for d in _shown_elsewhere(self.index.definitions(name), self.current, self.family)
-                if d.kind in _TYPE_KINDS
+                if d.kind in _TYPE_KINDS or self._is_constructor(d)
             ]
             # One type, or one C# partial type declared in parts (`partial class Runtime` in
             # Runtime.cs and Runtime.Delegates.cs); else unknown or too many look-alikes.
@@ -360,7 +360,19 @@ class _Selector:
         if sym.path.endswith(".go"):
             # Go's methods live outside the struct: close it on its header line.
             return re.sub(r"\{\s*$", "{ ... }", header), ""
+        if self._is_constructor(sym):
+            # So do a JS constructor's prototype methods (listed as `X.prototype.m = ... { ... }`).
+            return re.sub(r"\s*\{?\s*$", " { ... }", header, count=1), ""
         return _shell(sym, header, self.lines(sym.path))
+
+    def _is_constructor(self, sym: Symbol) -> bool:
+        """A JavaScript function whose file assigns methods to its prototype (pre-class JS:
+        `function Runner() {}` and `Runner.prototype.run = function`): a type for receivers."""
+        return (
+            sym.kind == "function"
+            and language_family(sym.path) == "js"
+            and any(m.container == sym.name and m.kind == "method" for m in self.symbols(sym.path))
+        )
 
     def _members(self, sym: Symbol) -> list[tuple[Symbol, str]]:
         """A type's public members, each with its line for the type's stub: those its body
@@ -383,6 +395,12 @@ class _Selector:
                     ):
                         found.append((m, _named_line(m)))
             return found
+        if self._is_constructor(sym):
+            return [
+                (m, re.sub(r"\s*\{?\s*$", " { ... };", m.signature.splitlines()[0], count=1))
+                for m in self.symbols(sym.path)
+                if m.container == sym.name and m.kind == "method" and m.is_public
+            ]
         members = [
             (m, _named_line(m))
             for m in self.symbols(sym.path)
@@ -509,7 +527,11 @@ def _comment(rel: str) -> str:
 
 
 def _contains(outer: _Piece, inner: _Piece) -> bool:
-    return outer.start_line <= inner.start_line and inner.end_line <= outer.end_line
+    """Whether `outer` shows every line `inner` shows: its range, and the member lines it lists
+    (a Go type's methods and a JS constructor's prototype methods lie outside the type)."""
+    start = min([inner.start_line, *(m[0] for m in inner.members)])
+    end = max([inner.end_line, *(m[1] for m in inner.members)])
+    return outer.start_line <= start and end <= outer.end_line
 
 
 def _uncovered(group: list[_Piece]) -> list[_Piece]:
