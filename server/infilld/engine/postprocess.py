@@ -4,7 +4,8 @@ Rules, each covered by golden cases in tests/golden/: cut at leaked special toke
 suggestions end at the line break; multi-line ones stop at the line that leaves the block, at
 `max_lines`, or where they start repeating the code below the cursor; text that duplicates the rest
 of the current line is dropped; closing brackets that the code after the cursor already provides are
-not repeated; trailing whitespace goes.
+not repeated; a block is not closed while its body goes on below the cursor; trailing whitespace
+goes.
 """
 
 from __future__ import annotations
@@ -148,6 +149,8 @@ def postprocess(raw: str, ctx: CursorContext, *, truncated: bool = False) -> str
     so the user only sees complete lines.
     """
     text = cut_special_tokens(raw).replace("\r\n", "\n")
+    if _closes_a_block_that_goes_on(text, ctx):
+        return ""
     if not ctx.multiline:
         if text.startswith("\n") and not ctx.line_prefix.strip():
             text = text.lstrip("\n")
@@ -183,6 +186,20 @@ def postprocess(raw: str, ctx: CursorContext, *, truncated: bool = False) -> str
     if not out.strip():
         return ""
     return _balance_closers(out, ctx)
+
+
+def _closes_a_block_that_goes_on(text: str, ctx: CursorContext) -> bool:
+    """On an empty line, a suggestion that starts by only closing brackets (`}`, `]);`) while the
+    code below the cursor is indented at least as deep: the block it would close goes on below,
+    so accepting it would cut the block short. (The 0.5B model wrote a lone `}` where a method's
+    next statement belonged, RESULTS-quality.md.)"""
+    if ctx.line_prefix.strip() or ctx.line_suffix.strip():
+        return False
+    first = text.split("\n", 1)[0].strip()
+    if not _CLOSER_LINE_RE.match(first):
+        return False
+    below = next((line for line in ctx.next_lines if line.strip()), None)
+    return below is not None and _indent(below) >= _indent(ctx.line_prefix)
 
 
 def _drop_line_suffix_overlap(line: str, line_suffix: str) -> str:
