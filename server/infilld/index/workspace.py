@@ -731,9 +731,9 @@ class WorkspaceIndex:
 
 
 def _rust_crate(rel: str, text: str) -> tuple[str, str]:
-    """(name, root file) of the library crate a Cargo.toml declares, as other crates of
-    a Cargo workspace `use` it (`regex-syntax` is `regex_syntax`); ("", "") when it has none (a
-    workspace root, a binary, or a file that does not parse)."""
+    """(name, root file) of the library crate a Cargo.toml declares, as other crates of a Cargo
+    workspace `use` it (`regex-syntax` is `regex_syntax`; the root is `[lib] path`, else
+    src/lib.rs); ("", "") when it names none (a workspace root, or a file that does not parse)."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
