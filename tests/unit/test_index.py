@@ -579,7 +579,8 @@ def test_a_monorepos_packages_resolve_by_name_to_their_sources(repo: Path, tmp_p
 
 
 def test_alias_patterns_choose_the_longest_prefix_and_extends_cycles_end() -> None:
-    from infilld.index.jsconfig import alias_targets, effective_aliases, parse_config
+    from infilld.index.manifests import effective_aliases, parse_config
+    from infilld.index.resolve import alias_targets
 
     aliases = (("@/*", ("src/*",)), ("@/ui/*", ("design/*",)), ("@app", ("src/main",)))
     assert alias_targets(aliases, "@/ui/button") == ["design/button", "src/ui/button"]

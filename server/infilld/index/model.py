@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import msgspec
 
-from infilld.index.jsconfig import JsConfig, JsPackage
-
 
 class Symbol(msgspec.Struct, frozen=True):
     """A definition in a workspace file. Lines are 0-based and inclusive."""
@@ -48,6 +46,24 @@ class ImportSpec(msgspec.Struct, frozen=True):
     names: tuple[str, ...] = ()
     line: int = 0
     kind: str = "import"  # import | wildcard | module | global
+
+
+class JsConfig(msgspec.Struct, frozen=True):
+    """One config file's aliases: (pattern, targets) with targets relative to the workspace root,
+    `*` in both where the pattern has one; `extends` another config's workspace path, or ""."""
+
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    extends: str = ""
+    sets_aliases: bool = False  # it says paths or baseUrl itself (else the extended ones hold)
+
+
+class JsPackage(msgspec.Struct, frozen=True):
+    """A package.json of the workspace: the package's name, and the workspace paths an import of
+    the bare name may mean, best first (resolution tries each with the JS/TS extensions, and a
+    `.js` path as its `.ts` source)."""
+
+    name: str = ""
+    entries: tuple[str, ...] = ()
 
 
 class FileEntry(msgspec.Struct):

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from infilld.index.jsconfig import alias_targets, package_targets
 from infilld.index.model import ImportSpec, Symbol
 
 JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
@@ -33,9 +32,9 @@ class FileSet:
     by_dir: dict[str, list[str]] = field(default_factory=dict)
     by_name: dict[str, list[str]] = field(default_factory=dict)
     by_namespace: dict[str, list[str]] = field(default_factory=dict)  # "" is the global one
-    # directory -> the path aliases of its tsconfig.json / jsconfig.json (jsconfig.py)
+    # directory -> the path aliases of its tsconfig.json / jsconfig.json (manifests.py)
     js_aliases: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
-    # package name -> its folder, then the paths its bare name may mean (jsconfig.parse_package)
+    # package name -> its folder, then the paths its bare name may mean (manifests.parse_package)
     js_packages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     rust_crates: Mapping[str, str] = field(default_factory=dict)  # crate -> its root file
 
@@ -66,7 +65,7 @@ def _dir(rel: str) -> str:
     return rel.rpartition("/")[0]
 
 
-def _join(*parts: str) -> str:
+def join_rel(*parts: str) -> str:
     """The parts joined and normalized; "" for the workspace root (all parts empty, or `a/..`)."""
     joined = posixpath.normpath(posixpath.join("", *parts))
     return "" if joined == "." else joined
@@ -111,13 +110,13 @@ def _python(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
         base = _dir(rel)
         for _ in range(dots - 1):
             base = _dir(base)
-        stem = _join(base, module)
+        stem = join_rel(base, module)
     else:
         stem = module
     if spec.names and spec.kind != "wildcard":
         # `from pkg import mod` may name submodules rather than attributes.
         for name in spec.names:
-            hit = lookup(_join(stem, name))
+            hit = lookup(join_rel(stem, name))
             if hit and hit not in found:
                 found.append(hit)
     hit = lookup(stem) if stem else None
@@ -129,7 +128,7 @@ def _python(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
 def _js(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
     source = spec.source
     if source.startswith("."):
-        targets = [_join(_dir(rel), source)]
+        targets = [join_rel(_dir(rel), source)]
     else:
         # A bare specifier is a package (node_modules), unless the nearest tsconfig.json or
         # jsconfig.json maps it into the workspace (`@/ui/button`, or `lib/db` under baseUrl),
@@ -141,6 +140,44 @@ def _js(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
         if hit:
             return [hit]
     return []
+
+
+def alias_targets(aliases: tuple[tuple[str, tuple[str, ...]], ...], specifier: str) -> list[str]:
+    """The workspace paths (without extension) `specifier` may be, by the patterns it matches:
+    an exact pattern first, then the one with the longest prefix before its `*`, as TypeScript
+    chooses."""
+    matches: list[tuple[int, list[str]]] = []
+    for pattern, targets in aliases:
+        if "*" not in pattern:
+            if pattern == specifier:
+                matches.append((len(pattern) + 1, list(targets)))
+            continue
+        prefix, _, suffix = pattern.partition("*")
+        if (
+            specifier.startswith(prefix)
+            and specifier.endswith(suffix)
+            and len(specifier) >= len(prefix) + len(suffix)
+        ):
+            star = specifier[len(prefix) : len(specifier) - len(suffix)]
+            matches.append((len(prefix), [t.replace("*", star) for t in targets]))
+    matches.sort(key=lambda m: -m[0])
+    return [target for _, targets in matches for target in targets]
+
+
+def package_targets(packages: Mapping[str, tuple[str, ...]], specifier: str) -> list[str]:
+    """The workspace paths an import of `specifier` may mean when it names a workspace package
+    (`@shop/db`, or `@shop/db/schema` inside it); [] otherwise. `packages`: name -> the folder
+    first, then its entries."""
+    parts = specifier.split("/")
+    name = "/".join(parts[:2]) if specifier.startswith("@") else parts[0]
+    found = packages.get(name)
+    if found is None:
+        return []
+    folder, entries = found[0], found[1:]
+    sub = specifier[len(name) :].lstrip("/")
+    if not sub:
+        return list(entries)
+    return [join_rel(folder, "src", sub), join_rel(folder, sub)]
 
 
 def _nearest_aliases(rel: str, files: FileSet) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -180,7 +217,7 @@ def _go(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
             best = module
     if not best:
         return []
-    package_dir = _join(files.go_modules[best], spec.source[len(best) :].lstrip("/"))
+    package_dir = join_rel(files.go_modules[best], spec.source[len(best) :].lstrip("/"))
     return [
         p
         for p in files.by_dir.get(package_dir, ())
@@ -222,7 +259,7 @@ def _rust_crate_src(rel: str, files: FileSet) -> str | None:
     """The folder of the crate root (lib.rs or main.rs) above `rel`."""
     directory = _dir(rel)
     while True:
-        if files.first([_join(directory, "lib.rs"), _join(directory, "main.rs")]):
+        if files.first([join_rel(directory, "lib.rs"), join_rel(directory, "main.rs")]):
             return directory
         if not directory:
             return None
@@ -240,7 +277,7 @@ def _rust_module_dir(rel: str) -> str:
 def _rust_module_file(directory: str, segments: list[str], files: FileSet) -> str | None:
     """The longest prefix of `segments` that is a module file under `directory`."""
     for n in range(len(segments), 0, -1):
-        stem = _join(directory, *segments[:n])
+        stem = join_rel(directory, *segments[:n])
         hit = files.first([f"{stem}.rs", f"{stem}/mod.rs"])
         if hit:
             return hit
@@ -349,7 +386,7 @@ def _csharp(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
 
 def _c_include(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
     source = spec.source
-    hit = files.first([_join(_dir(rel), source), source, _join("include", source)])
+    hit = files.first([join_rel(_dir(rel), source), source, join_rel("include", source)])
     if hit:
         return [hit]
     hits = files.with_suffix(posixpath.normpath(source))
@@ -359,7 +396,7 @@ def _c_include(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
 def _php(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
     source = spec.source
     if source.endswith((".php", ".phtml", ".inc")):
-        hit = files.first([_join(_dir(rel), source.lstrip("/")), source.lstrip("/")])
+        hit = files.first([join_rel(_dir(rel), source.lstrip("/")), source.lstrip("/")])
         return [hit] if hit else []
     # PSR-4: App\Models\User lives in .../Models/User.php; vendors map the first segment(s)
     # to a folder, so drop leading segments until a file matches.
@@ -380,7 +417,7 @@ def _bash(rel: str, spec: ImportSpec, files: FileSet) -> list[str]:
     source = re.sub(r"^\$\{?(DIR|SCRIPT_DIR|BASEDIR|HERE)\}?/", "", source)
     if "$" in source:
         return []
-    hit = files.first([_join(_dir(rel), source), source])
+    hit = files.first([join_rel(_dir(rel), source), source])
     return [hit] if hit else []
 
 

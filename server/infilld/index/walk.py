@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infilld.index.ignore import IgnoreRules
-from infilld.index.jsconfig import BASE_NAMES, CONFIG_NAMES, PACKAGE_NAME
+from infilld.index.manifests import MANIFEST_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ VENDORED_DIRS = frozenset(
 )
 # Non-source files the resolver needs to read (Go module paths, Rust crate names, TS/JS path
 # aliases and workspace packages).
-MANIFEST_NAMES = frozenset({"go.mod", "Cargo.toml", PACKAGE_NAME}) | CONFIG_NAMES | BASE_NAMES
+MANIFEST_NAMES = frozenset(MANIFEST_KINDS)
 # A line this long is not hand-written: minified bundles, generated tables, embedded data.
 MAX_LINE_CHARS = 1000
 

@@ -13,10 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import posixpath
-import re
 import threading
-import tomllib
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,16 +22,14 @@ from pathlib import Path
 
 from infilld.index import store
 from infilld.index.ignore import IgnoreRules
-from infilld.index.jsconfig import (
-    BASE_NAMES,
-    CONFIG_NAMES,
-    PACKAGE_NAME,
-    JsConfig,
+from infilld.index.manifests import (
+    GO_MOD,
+    MANIFEST_KINDS,
+    MANIFEST_LANGUAGES,
     effective_aliases,
-    parse_config,
-    parse_package,
+    manifest_entry,
 )
-from infilld.index.model import FileEntry, ImportSpec, Symbol
+from infilld.index.model import FileEntry, ImportSpec, JsConfig, Symbol
 from infilld.index.resolve import (
     FileSet,
     csharp_global_usings,
@@ -58,16 +53,11 @@ from infilld.syntax.languages import LanguageTable
 
 log = logging.getLogger(__name__)
 
-GO_MOD = "go.mod"
-JSCONFIG = "jsconfig"  # the language id of tsconfig.json / jsconfig.json entries
-PACKAGE_JSON = "package.json"  # ... and of package.json entries
-CARGO_TOML = "Cargo.toml"
 # Definitions up to this size are kept whole: a short body says more than its signature.
 SMALL_BODY_LINES = 20
 SMALL_BODY_CHARS = 1500
 DISK_LOG = 4096  # disk changes remembered by file (disk_changed_since); a checkout may be more
 _APPLY_BATCH = 256  # a cold build publishes results in batches so early requests see some
-_GO_MODULE = re.compile(r"^\s*module\s+\"?([^\s\"]+)", re.MULTILINE)
 
 
 @dataclass
@@ -161,15 +151,9 @@ class WorkspaceIndex:
     def _language_id(self, rel: str, text: str | None = None) -> str | None:
         """The language of `rel`, by its name, and by `text` where the name is ambiguous (a
         C++ header named .h)."""
-        name = rel.rpartition("/")[2]
-        if name == GO_MOD:
-            return GO_MOD
-        if name in CONFIG_NAMES or name in BASE_NAMES:
-            return JSCONFIG
-        if name == PACKAGE_NAME:
-            return PACKAGE_JSON
-        if name == CARGO_TOML:
-            return CARGO_TOML
+        manifest = MANIFEST_KINDS.get(rel.rpartition("/")[2])
+        if manifest is not None:
+            return manifest
         if text is None:
             spec = self.languages.spec_for_path(Path(rel))
         else:
@@ -181,22 +165,8 @@ class WorkspaceIndex:
         content_hash = _hash(data)
         text = decode(data)
         language_id = self._language_id(rel, text)
-        if language_id == GO_MOD:
-            match = _GO_MODULE.search(text)
-            return FileEntry(
-                rel, size, mtime_ns, content_hash, GO_MOD, go_module=match.group(1) if match else ""
-            )
-        if language_id == JSCONFIG:
-            config = parse_config(rel, text)
-            return FileEntry(rel, size, mtime_ns, content_hash, JSCONFIG, js_config=config)
-        if language_id == CARGO_TOML:
-            crate, src = _rust_crate(rel, text)
-            return FileEntry(
-                rel, size, mtime_ns, content_hash, CARGO_TOML, rust_crate=crate, rust_crate_src=src
-            )
-        if language_id == PACKAGE_JSON:
-            package = parse_package(rel, text)
-            return FileEntry(rel, size, mtime_ns, content_hash, PACKAGE_JSON, js_package=package)
+        if language_id in MANIFEST_LANGUAGES:
+            return manifest_entry(FileEntry(rel, size, mtime_ns, content_hash, language_id), text)
         loaded = self.languages.load(language_id) if language_id else None
         if loaded is None:
             return FileEntry(rel, size, mtime_ns, content_hash, language_id)
@@ -730,25 +700,6 @@ class WorkspaceIndex:
         return decode(data)
 
 
-def _rust_crate(rel: str, text: str) -> tuple[str, str]:
-    """(name, root file) of the library crate a Cargo.toml declares, as other crates of a Cargo
-    workspace `use` it (`regex-syntax` is `regex_syntax`; the root is `[lib] path`, else
-    src/lib.rs); ("", "") when it names none (a workspace root, or a file that does not parse)."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        log.info("%s does not parse (%s); its crate is not resolved", rel, exc)
-        return "", ""
-    package, lib = raw.get("package"), raw.get("lib")
-    lib = lib if isinstance(lib, dict) else {}
-    name = lib.get("name") or (package.get("name") if isinstance(package, dict) else None)
-    if not isinstance(name, str) or not name:
-        return "", ""
-    path = lib.get("path")
-    root = path if isinstance(path, str) else "src/lib.rs"
-    return name.replace("-", "_"), posixpath.normpath(posixpath.join(posixpath.dirname(rel), root))
-
-
 def _reshapes_file_set(old: FileEntry | None, new: FileEntry | None) -> bool:
     """Whether a file's change from old to new can change how other files' imports resolve: it
     came or went, it is a go.mod (module paths), or it is C# and declares other namespaces or
@@ -757,7 +708,7 @@ def _reshapes_file_set(old: FileEntry | None, new: FileEntry | None) -> bool:
         return True
     if old is None or new is None:
         return False
-    if {old.language, new.language} & {GO_MOD, JSCONFIG, PACKAGE_JSON, CARGO_TOML}:
+    if {old.language, new.language} & MANIFEST_LANGUAGES:
         return True
     if "csharp" in (old.language, new.language):
         return csharp_namespaces(old.symbols) != csharp_namespaces(new.symbols) or [

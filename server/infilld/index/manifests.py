@@ -1,5 +1,9 @@
-"""Path aliases from tsconfig.json and jsconfig.json, and the workspace's own packages from their
-package.json, so `import { Button } from "@/ui/button"` and `import { db } from "@shop/db"` (a
+"""The non-source files import resolution reads: go.mod (the module path), Cargo.toml (a crate's
+name and root), tsconfig.json / jsconfig.json (path aliases) and package.json (the workspace's own
+packages). Each is parsed into its index entry when the index reads it (`manifest_entry`).
+
+Path aliases from tsconfig.json and jsconfig.json, and the workspace's own packages from their
+package.json, make `import { Button } from "@/ui/button"` and `import { db } from "@shop/db"` (a
 sibling package of a monorepo) resolve to workspace files as a relative import does.
 
 Applications rarely import their own code by relative path: `compilerOptions.paths` (`"@/*":
@@ -23,41 +27,72 @@ import json
 import logging
 import posixpath
 import re
+import tomllib
 from collections.abc import Mapping
 
 import msgspec
+
+from infilld.index.model import FileEntry, JsConfig, JsPackage
+from infilld.index.resolve import join_rel
 
 log = logging.getLogger(__name__)
 
 # The files read: those that apply to a directory, and the usual shared base they extend.
 CONFIG_NAMES = frozenset({"tsconfig.json", "jsconfig.json"})
 BASE_NAMES = frozenset({"tsconfig.base.json"})
-PACKAGE_NAME = "package.json"
+GO_MOD = "go.mod"
+CARGO_TOML = "Cargo.toml"
+PACKAGE_JSON = "package.json"
+JS_CONFIG = "jsconfig"
+# A manifest's file name -> its kind, which its index entry carries as its language.
+MANIFEST_KINDS = {
+    GO_MOD: GO_MOD,
+    CARGO_TOML: CARGO_TOML,
+    PACKAGE_JSON: PACKAGE_JSON,
+    **dict.fromkeys(CONFIG_NAMES | BASE_NAMES, JS_CONFIG),
+}
+MANIFEST_LANGUAGES = frozenset(MANIFEST_KINDS.values())
+_GO_MODULE = re.compile(r"^\s*module\s+\"?([^\s\"]+)", re.MULTILINE)
 _ENTRY_FIELDS = ("source", "types", "typings", "module", "main")
 _BUILD_DIRS = ("dist/", "build/", "lib/", "out/", "esm/", "cjs/")
 MAX_EXTENDS = 8  # a chain longer than this is a cycle or a mistake
-
-
-class JsConfig(msgspec.Struct, frozen=True):
-    """One config file's aliases: (pattern, targets) with targets relative to the workspace root,
-    `*` in both where the pattern has one; `extends` another config's workspace path, or ""."""
-
-    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    extends: str = ""
-    sets_aliases: bool = False  # it says paths or baseUrl itself (else the extended ones hold)
 
 
 _COMMENT_OR_STRING = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 
 
-class JsPackage(msgspec.Struct, frozen=True):
-    """A package.json of the workspace: the package's name, and the workspace paths an import of
-    the bare name may mean, best first (resolution tries each with the JS/TS extensions, and a
-    `.js` path as its `.ts` source)."""
+def manifest_entry(entry: FileEntry, text: str) -> FileEntry:
+    """`entry` (a manifest's, its language the manifest's kind) with what resolution reads from
+    the manifest's `text`."""
+    if entry.language == GO_MOD:
+        match = _GO_MODULE.search(text)
+        return msgspec.structs.replace(entry, go_module=match.group(1) if match else "")
+    if entry.language == CARGO_TOML:
+        crate, root = _rust_crate(entry.path, text)
+        return msgspec.structs.replace(entry, rust_crate=crate, rust_crate_src=root)
+    if entry.language == PACKAGE_JSON:
+        return msgspec.structs.replace(entry, js_package=parse_package(entry.path, text))
+    return msgspec.structs.replace(entry, js_config=parse_config(entry.path, text))
 
-    name: str = ""
-    entries: tuple[str, ...] = ()
+
+def _rust_crate(rel: str, text: str) -> tuple[str, str]:
+    """(name, root file) of the library crate a Cargo.toml declares, as other crates of a Cargo
+    workspace `use` it (`regex-syntax` is `regex_syntax`; the root is `[lib] path`, else
+    src/lib.rs); ("", "") when it names none (a workspace root, or a file that does not parse)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        log.info("%s does not parse (%s); its crate is not resolved", rel, exc)
+        return "", ""
+    package, lib = raw.get("package"), raw.get("lib")
+    lib = lib if isinstance(lib, dict) else {}
+    name = lib.get("name") or (package.get("name") if isinstance(package, dict) else None)
+    if not isinstance(name, str) or not name:
+        return "", ""
+    path = lib.get("path")
+    root = path if isinstance(path, str) else "src/lib.rs"
+    return name.replace("-", "_"), join_rel(posixpath.dirname(rel), root)
 
 
 def _strip_jsonc(text: str) -> str:
@@ -68,11 +103,6 @@ def _strip_jsonc(text: str) -> str:
     # Trailing commas, outside strings: split on strings again so none is touched.
     parts = re.split(r'("(?:\\.|[^"\\])*")', no_comments)
     return "".join(p if i % 2 else _TRAILING_COMMA.sub(r"\1", p) for i, p in enumerate(parts))
-
-
-def _join(*parts: str) -> str:
-    joined = posixpath.normpath(posixpath.join("", *parts))
-    return "" if joined == "." else joined
 
 
 def parse_config(rel: str, text: str) -> JsConfig:
@@ -92,13 +122,13 @@ def parse_config(rel: str, text: str) -> JsConfig:
     relative = [e for e in chain if isinstance(e, str) and e.startswith(".")]
     extended = ""
     if relative:
-        target = _join(here, relative[-1])
+        target = join_rel(here, relative[-1])
         extended = target if target.endswith(".json") else target + ".json"
     options = raw.get("compilerOptions")
     options = options if isinstance(options, dict) else {}
     base_url = options.get("baseUrl")
     paths = options.get("paths")
-    base = _join(here, base_url) if isinstance(base_url, str) else None
+    base = join_rel(here, base_url) if isinstance(base_url, str) else None
     aliases: list[tuple[str, tuple[str, ...]]] = []
     if isinstance(paths, dict):
         for pattern, targets in paths.items():
@@ -106,14 +136,14 @@ def parse_config(rel: str, text: str) -> JsConfig:
                 continue
             # Targets are relative to baseUrl, or to the config itself without one (TS 4.1+).
             joined = tuple(
-                _join(base if base is not None else here, t)
+                join_rel(base if base is not None else here, t)
                 for t in targets
                 if isinstance(t, str) and t.count("*") <= 1 and not posixpath.isabs(t)
             )
             if joined:
                 aliases.append((pattern, joined))
     if base is not None:
-        aliases.append(("*", (_join(base, "*"),)))  # baseUrl alone: `lib/db` is base/lib/db
+        aliases.append(("*", (join_rel(base, "*"),)))  # baseUrl alone: `lib/db` is base/lib/db
     return JsConfig(
         aliases=tuple(aliases),
         extends=extended,
@@ -141,19 +171,19 @@ def parse_package(rel: str, text: str) -> JsPackage:
     for value in fields:
         if not isinstance(value, str) or posixpath.isabs(value) or "*" in value:
             continue
-        path = _join(value)
+        path = join_rel(value)
         # Compiled output is not indexed: the same path under src/, or without the build dir
         # (resolution then tries the extensions, `.js` standing for `.ts`).
         built = next((d for d in _BUILD_DIRS if path.startswith(d)), None)
-        tries = [path] if built is None else [path, _join("src", path[len(built) :])]
+        tries = [path] if built is None else [path, join_rel("src", path[len(built) :])]
         if built is not None:
             tries.append(path[len(built) :])
         for t in tries:
-            full = _join(here, t)
+            full = join_rel(here, t)
             if full not in entries:
                 entries.append(full)
     for fallback in ("src/index", "index"):
-        full = _join(here, fallback)
+        full = join_rel(here, fallback)
         if full not in entries:
             entries.append(full)
     return JsPackage(name=name, entries=tuple(entries))
@@ -165,22 +195,6 @@ def _condition_targets(value: object, depth: int = 0) -> list[object]:
     if isinstance(value, dict) and depth < 4:
         return [t for v in value.values() for t in _condition_targets(v, depth + 1)]
     return [value]
-
-
-def package_targets(packages: Mapping[str, tuple[str, ...]], specifier: str) -> list[str]:
-    """The workspace paths an import of `specifier` may mean when it names a workspace package
-    (`@shop/db`, or `@shop/db/schema` inside it); [] otherwise. `packages`: name -> the folder
-    first, then its entries."""
-    parts = specifier.split("/")
-    name = "/".join(parts[:2]) if specifier.startswith("@") else parts[0]
-    found = packages.get(name)
-    if found is None:
-        return []
-    folder, entries = found[0], found[1:]
-    sub = specifier[len(name) :].lstrip("/")
-    if not sub:
-        return list(entries)
-    return [_join(folder, "src", sub), _join(folder, sub)]
 
 
 def effective_aliases(
@@ -205,37 +219,17 @@ def effective_aliases(
     return out
 
 
-def alias_targets(aliases: tuple[tuple[str, tuple[str, ...]], ...], specifier: str) -> list[str]:
-    """The workspace paths (without extension) `specifier` may be, by the patterns it matches:
-    an exact pattern first, then the one with the longest prefix before its `*`, as TypeScript
-    chooses."""
-    matches: list[tuple[int, list[str]]] = []
-    for pattern, targets in aliases:
-        if "*" not in pattern:
-            if pattern == specifier:
-                matches.append((len(pattern) + 1, list(targets)))
-            continue
-        prefix, _, suffix = pattern.partition("*")
-        if (
-            specifier.startswith(prefix)
-            and specifier.endswith(suffix)
-            and len(specifier) >= len(prefix) + len(suffix)
-        ):
-            star = specifier[len(prefix) : len(specifier) - len(suffix)]
-            matches.append((len(prefix), [t.replace("*", star) for t in targets]))
-    matches.sort(key=lambda m: -m[0])
-    return [target for _, targets in matches for target in targets]
-
-
 __all__ = [
     "BASE_NAMES",
+    "CARGO_TOML",
     "CONFIG_NAMES",
-    "PACKAGE_NAME",
-    "JsConfig",
-    "JsPackage",
-    "alias_targets",
+    "GO_MOD",
+    "JS_CONFIG",
+    "MANIFEST_KINDS",
+    "MANIFEST_LANGUAGES",
+    "PACKAGE_JSON",
     "effective_aliases",
-    "package_targets",
+    "manifest_entry",
     "parse_config",
     "parse_package",
 ]
