@@ -46,9 +46,12 @@ class LanguageSpec:
     content_pattern: re.Pattern[str] | None = None
 
 
-# How much of a file's text content_pattern looks at: a header's first class or namespace
-# comes after its licence and includes, well within this.
-CONTENT_SNIFF_CHARS = 100_000
+# How much of a file's text content_pattern looks at: a header's first class or namespace comes
+# after its licence and includes, well within this. It runs on every model request in a `.h` file
+# (the comment check): 100,000 characters cost 2.4 ms on a 185 KB C header that never matches,
+# and 32,000 classify the same as 100,000 on all but 1 of 7,692 headers (abseil, RE2,
+# /usr/include).
+CONTENT_SNIFF_CHARS = 32_000
 
 
 @dataclass(frozen=True)
