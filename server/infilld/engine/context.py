@@ -136,6 +136,7 @@ class _Selector:
         self.language = language_for_source(path, text)
         self._file_lines: dict[str, list[str]] = {}
         self._symbols: dict[str, list[Symbol]] = {}
+        self._constructors: dict[Symbol, bool] = {}
         self.tree = parse(text, self.language) if self.language is not None else None
         self.family = language_family(path)
 
@@ -362,17 +363,19 @@ class _Selector:
             return re.sub(r"\{\s*$", "{ ... }", header), ""
         if self._is_constructor(sym):
             # So do a JS constructor's prototype methods (listed as `X.prototype.m = ... { ... }`).
-            return re.sub(r"\s*\{?\s*$", " { ... }", header, count=1), ""
+            return _closed(header, " { ... }"), ""
         return _shell(sym, header, self.lines(sym.path))
 
     def _is_constructor(self, sym: Symbol) -> bool:
         """A JavaScript function whose file assigns methods to its prototype (pre-class JS:
         `function Runner() {}` and `Runner.prototype.run = function`): a type for receivers."""
-        return (
-            sym.kind == "function"
-            and language_family(sym.path) == "js"
-            and any(m.container == sym.name and m.kind == "method" for m in self.symbols(sym.path))
-        )
+        if sym.kind != "function" or language_family(sym.path) != "js":
+            return False
+        if sym not in self._constructors:  # asked for the filter, the shell and the members
+            self._constructors[sym] = any(
+                m.container == sym.name and m.kind == "method" for m in self.symbols(sym.path)
+            )
+        return self._constructors[sym]
 
     def _members(self, sym: Symbol) -> list[tuple[Symbol, str]]:
         """A type's public members, each with its line for the type's stub: those its body
@@ -397,7 +400,7 @@ class _Selector:
             return found
         if self._is_constructor(sym):
             return [
-                (m, re.sub(r"\s*\{?\s*$", " { ... };", m.signature.splitlines()[0], count=1))
+                (m, _closed(m.signature.splitlines()[0], " { ... };"))
                 for m in self.symbols(sym.path)
                 if m.container == sym.name and m.kind == "method" and m.is_public
             ]
@@ -625,6 +628,12 @@ def _shell(sym: Symbol, header: str, lines: list[str]) -> tuple[str, str]:
     if closing.lstrip().startswith("}") and not header.rstrip().endswith("{"):
         header += _opening_brace(sym, lines)
     return header, closing
+
+
+def _closed(line: str, body: str) -> str:
+    """`line` (a header that opens a body, or stops where it starts) closed on itself with
+    `body`: `function f(a) {` -> `function f(a) { ... }`."""
+    return line.rstrip().removesuffix("{").rstrip() + body
 
 
 def _opening_brace(sym: Symbol, lines: list[str]) -> str:
