@@ -299,9 +299,12 @@ class _Selector:
                 return number
         return len(lines)
 
-    def receiver_members(self, budget_tokens: int) -> list[_Piece]:
+    def receiver_members(
+        self, budget_tokens: int, receivers: Sequence[str] | None = None
+    ) -> list[_Piece]:
         """For the receivers the cursor's code calls members of (`bridge.`), their declared
-        types' member signatures, the most relevant first, within a share of the budget."""
+        types' member signatures, the most relevant first, within a share of the budget.
+        `receivers`: those types, when the caller has found them (cursor_receivers)."""
         share = budget_tokens // _RECEIVER_SHARE
         line_start = self.text.rfind("\n", 0, self.offset) + 1
         cursor_line = self.text[line_start : self.offset]
@@ -312,8 +315,11 @@ class _Selector:
             above = self.text.rfind("\n", 0, max(0, above - 1)) + 1
         near = words(_IDENTIFIER.findall(self.text[above : self.offset]))
         pieces: list[_Piece] = []
-        headers = class_headers(self.index, self.current, self.imported_files())
-        for order, name in enumerate(receiver_types(self.text, self.offset, headers=headers)):
+        if receivers is None:
+            receivers = cursor_receivers(
+                self.index, self.path, self.text, self.offset, self.imported_files()
+            )
+        for order, name in enumerate(receivers):
             types = [
                 d
                 for d in _shown_elsewhere(self.index.definitions(name), self.current, self.family)
@@ -507,7 +513,19 @@ _SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".c++")
 _HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".h++")
 
 
-def class_headers(index: WorkspaceIndex, current: str | None, included: Iterable[str]) -> list[str]:
+def cursor_receivers(
+    index: WorkspaceIndex, path: Path, text: str, offset: int, included: Iterable[str]
+) -> list[str]:
+    """The declared types of the receivers on the cursor's line (engine/receivers.py); for a C
+    or C++ source file, also those its class's header declares (`included`: the workspace files
+    the file includes, relative)."""
+    headers = _class_headers(index, index.relpath(path), included)
+    return receiver_types(text, offset, headers=headers)
+
+
+def _class_headers(
+    index: WorkspaceIndex, current: str | None, included: Iterable[str]
+) -> list[str]:
     """The texts of the headers a C or C++ source file (`current`, relative) includes under its
     own name (re2.cc: re2/re2.h, among `included`): its class's fields are declared there, so
     `prog_->` in a method body finds its type there."""
@@ -676,6 +694,7 @@ def select_context(
     recent: Sequence[tuple[Path, str]] = (),
     near_code: bool = False,
     prompt_lines: tuple[int, int] = PROMPT_LINES,
+    receivers: Sequence[str] | None = None,
 ) -> list[ContextSnippet]:
     """Snippets of other workspace files for a completion at `offset` (a character index into
     `text`, the current buffer of `path`), within `budget_tokens`, sorted by (path, position).
@@ -684,7 +703,7 @@ def select_context(
     shows around the cursor. Only worth it for a block selected at the cursor: selected once when
     a file opens, where the cursor is unknown, near code measured no better than without it (dev:
     35.6% against 34.4%; no context 35.6%), which is why the server's block follows the cursor's
-    region."""
+    region. `receivers`: cursor_receivers, when the caller has them already."""
     if budget_tokens <= 0:
         return []
     sel = _Selector(index, path, text, offset, count_tokens)
@@ -697,7 +716,7 @@ def select_context(
     # first depends on the cursor, and only on the lines above it.
     candidates = _rank(
         [
-            *sel.receiver_members(budget_tokens),
+            *sel.receiver_members(budget_tokens, receivers),
             *(sel.near_code(prompt_lines) if near_code else []),
             *sel.used_definitions(used, local, imported_set),
             *sel.imported_api(imported, used),

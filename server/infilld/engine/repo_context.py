@@ -35,10 +35,9 @@ from pathlib import Path
 import msgspec
 
 from infilld.config import ContextSettings
-from infilld.engine.context import PROMPT_LINES, class_headers, select_context
+from infilld.engine.context import PROMPT_LINES, cursor_receivers, select_context
 from infilld.engine.fix import FixTask
 from infilld.engine.prompt import Snippet
-from infilld.engine.receivers import receiver_types
 from infilld.index import WorkspaceIndex
 
 log = logging.getLogger(__name__)
@@ -61,16 +60,19 @@ class _Cached(msgspec.Struct):
     receivers: tuple[str, ...] = ()
 
 
-def _repo_receivers(
+def _receivers(
     index: WorkspaceIndex, path: Path, text: str, offset: int, imports: Sequence[Path]
-) -> tuple[str, ...]:
-    """The declared types of the receivers on the cursor's line that the repository defines: a
-    library's type (`where: Path`) shows no members, so a line calling into it wants no new
-    block. (As context selection finds them, a C++ class's header included.)"""
+) -> list[str]:
+    """The declared types of the receivers on the cursor's line, as context selection finds
+    them."""
     rels = [r for r in map(index.relpath, imports) if r is not None]
-    headers = class_headers(index, index.relpath(path), rels)
-    found = receiver_types(text, offset, headers=headers)
-    return tuple(name for name in found if index.definitions(name))
+    return cursor_receivers(index, path, text, offset, rels)
+
+
+def _defined(index: WorkspaceIndex, receivers: Sequence[str]) -> tuple[str, ...]:
+    """Those of `receivers` the repository defines: a library's type (`where: Path`) shows no
+    members, so a line calling into it wants no new block."""
+    return tuple(name for name in receivers if index.definitions(name))
 
 
 class RepoContext:
@@ -212,7 +214,7 @@ class RepoContext:
         imports = tuple(index.imports_of(path))
         moved = self.settings.near_code and abs(line - cached.line) > REGION_LINES
         changed = index.disk_changed_since(cached.disk_generation, besides=path)
-        receivers = _repo_receivers(index, path, text, offset, imports)
+        receivers = _defined(index, _receivers(index, path, text, offset, imports))
         retyped = not set(receivers) <= set(cached.receivers)
         if not moved and not changed and not retyped and imports == cached.imports:
             if cached.disk_generation != disk:  # only this file was saved: the block stands
@@ -303,16 +305,18 @@ class RepoContext:
         caller read before selecting (a later change then makes it stale, never the reverse)."""
         with self._lock:
             recent = [(p, t) for p, t in self._recent.items() if p != path]
+        # Found once, for the selection and for the block's stamp (follow() compares with it).
+        receivers = _receivers(index, path, text, offset, imports)
         snippets = tuple(
             select_context(
                 index, path, text, offset,
                 budget_tokens=budget_tokens, count_tokens=count_tokens, recent=recent,
                 near_code=self.settings.near_code, prompt_lines=self.prompt_lines,
+                receivers=receivers,
             )
         )  # fmt: skip
         line = text.count("\n", 0, offset)
-        receivers = _repo_receivers(index, path, text, offset, imports)
-        return _Cached(disk, imports, snippets, line, receivers)
+        return _Cached(disk, imports, snippets, line, _defined(index, receivers))
 
     def definition_texts(self, task: FixTask, names: Sequence[str]) -> list[str]:
         """Definitions of `names` from other workspace files, for the "fix this" prompt (the
