@@ -142,6 +142,56 @@ def _tasks_in(
         idx.close()
 
 
+def test_members_of_repository_types_and_modules(tmp_path: Path) -> None:
+    """`x.name` in Python and TS is a task when `x` is an imported module of the repository, or
+    when its name says it is one of the repository's types that the file names; a library's
+    member of the same name (`cache.clear()`, `Object.keys`) is not."""
+    files = {
+        "shop/__init__.py": "",
+        "shop/cart.py": (
+            "class Cart:\n"
+            "    def add_item(self, price: float) -> None:\n"
+            "        self.items.append(price)\n\n"
+            "    def clear(self) -> None:\n"
+            "        self.items = []\n"
+        ),
+        "shop/util.py": "def slugify(name: str) -> str:\n    return name.lower()\n",
+        "shop/checkout.py": (
+            "from shop import util\n"
+            "from shop.cart import Cart\n\n\n"
+            "def checkout(shopping_cart: Cart, cache: dict[str, str]) -> str:\n"
+            "    shopping_cart.add_item(9.5)\n"
+            "    cache.clear()\n"
+            "    return util.slugify('Checkout Done')\n"
+        ),
+        "web/ledger.ts": (
+            "export class Ledger {\n"
+            "  record(amount: number): void {}\n"
+            "  keys(): string[] { return [] }\n"
+            "}\n"
+        ),
+        "web/fmt.ts": "export function money(value: number): string { return `${value}` }\n",
+        "web/pay.ts": (
+            'import * as fmt from "./fmt";\n'
+            'import { Ledger } from "./ledger";\n\n'
+            "export function pay(ledger: Ledger, amounts: Record<string, number>): string {\n"
+            "  ledger.record(amounts.total);\n"
+            "  const names = Object.keys(amounts);\n"
+            "  return fmt.money(names.length);\n"
+            "}\n"
+        ),
+    }
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    assert _tasks_in(root, cache, files, "shop/checkout.py") == [
+        (5, "add_item", "add_item(9.5)"),
+        (7, "slugify", "slugify('Checkout Done')"),
+    ]
+    assert _tasks_in(root, cache, files, "web/pay.ts") == [
+        (4, "record", "record(amounts.total);"),
+        (6, "money", "money(names.length);"),
+    ]
+
+
 def test_commonjs_requires_name_their_bindings(tmp_path: Path) -> None:
     # `const { total } = require("./money")` imports total by name, as an ES import would; the
     # definitions it reaches include `exports.round = function`.
@@ -572,13 +622,13 @@ def test_all_is_the_two_python_and_typescript_sets() -> None:
 
 
 def test_summaries_and_ratios() -> None:
-    def result(mode: str, exact: bool, latency: float) -> quality.TaskResult:
+    def result(mode: str, exact: bool, latency: float, member: bool = False) -> quality.TaskResult:
         return quality.TaskResult(
             repo="r", mode=mode, path="a.py", line=1, symbol="f", truth="f()",
             suggestion="f()" if exact else "g()", exact=exact, edit_similarity=1.0 if exact else 0.5,
             identifier_f1=1.0 if exact else 0.0, first_identifier=exact, latency_ms=latency,
             prompt_tokens=10, evaluated_tokens=5, generated_tokens=2, context_tokens=0,
-            stop_reason="stop_token",
+            stop_reason="stop_token", member=member,
         )  # fmt: skip
 
     none = summarize("r", "none", [result("none", True, 10), result("none", False, 30)])
@@ -587,6 +637,18 @@ def test_summaries_and_ratios() -> None:
     assert none.latency_ms_median == 20
     ctx = summarize("r", "infilld", [result("infilld", True, 10), result("infilld", True, 50)])
     assert quality.ratios([none, ctx], "r") == "r: infilld/none exact = 2.00x"
+
+    # A run with member tasks (`x.name`) also reports them, and the rest, on their own.
+    assert quality.split_by_kind([result("none", True, 10)], ["none"]) == []
+    mixed = [result("none", True, 10), result("none", False, 10, member=True)]
+    mixed += [result("infilld", True, 10), result("infilld", True, 10, member=True)]
+    rows = quality.split_by_kind(mixed, ["none", "infilld"])
+    assert [(r.repo, r.mode, r.tasks, r.exact) for r in rows] == [
+        (quality.NAMES_ROW, "none", 1, 1.0),
+        (quality.NAMES_ROW, "infilld", 1, 1.0),
+        (quality.MEMBERS_ROW, "none", 1, 0.0),
+        (quality.MEMBERS_ROW, "infilld", 1, 1.0),
+    ]
 
 
 def test_a_repository_without_tasks_is_reported_not_scored(

@@ -9,6 +9,11 @@
   (import_clause (identifier) @import.name)
   source: (string) @import.source) @import
 
+; import * as ns from "./x" binds the module's exports to ns
+(import_statement
+  (import_clause (namespace_import (identifier) @import.name))
+  source: (string) @import.source) @import
+
 (import_statement source: (string) @import.source) @import
 
 (export_statement source: (string) @import.source) @import

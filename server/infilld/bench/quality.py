@@ -72,6 +72,7 @@ class TaskResult(msgspec.Struct, kw_only=True):
     generated_tokens: int
     context_tokens: int
     stop_reason: str
+    member: bool = False  # the task's LineTask.member: `x.symbol` in Python or JS/TS
 
 
 class Summary(msgspec.Struct, kw_only=True):
@@ -260,6 +261,7 @@ async def run_mode(
             edit_similarity=s.edit_similarity,
             identifier_f1=s.identifier_f1,
             first_identifier=s.first_identifier,
+            member=task.member,
             latency_ms=latency,
             prompt_tokens=last.prompt_tokens if last else 0,
             evaluated_tokens=last.evaluated_tokens if last else 0,
@@ -326,6 +328,23 @@ METRICS_NOTE = (
     "prompt; evaluated tok: prompt tokens not found in the KV cache (the CPU cost, independent "
     "of machine load); context tok: tokens of repository context in it (budgeted)."
 )
+
+
+# Rows that split a run's tasks: Python and JS/TS members (`x.name`), and all the others.
+NAMES_ROW, MEMBERS_ROW = "all: other tasks", "all: Python and JS/TS members (x.name)"
+
+
+def split_by_kind(results: Sequence[TaskResult], modes: Sequence[str]) -> list[Summary]:
+    """Per mode, one summary of the imported-name tasks and one of the member tasks, when a
+    run has both (Python and JS/TS; see bench/tasks.py), so either kind can be read alone."""
+    if not any(r.member for r in results) or all(r.member for r in results):
+        return []
+    rows: list[Summary] = []
+    for label, member in ((NAMES_ROW, False), (MEMBERS_ROW, True)):
+        for mode in modes:
+            picked = [r for r in results if r.mode == mode and r.member is member]
+            rows.append(summarize(label, mode, picked))
+    return rows
 
 
 def ratios(summaries: Sequence[Summary], repo: str) -> str:
@@ -548,12 +567,15 @@ async def _run(
         backend.close()
     if not measured:
         raise InfilldError(f"no tasks in {', '.join(r.name for r in repos)}: {NO_TASKS}")
+    scopes = [*measured, *(["all"] if len(measured) > 1 else [])]
     if len(measured) > 1:
         for mode in modes:
             summaries.append(summarize("all", mode, [r for r in all_results if r.mode == mode]))
+    kinds = split_by_kind(all_results, modes)
+    summaries.extend(kinds)
     dump()
     print(f"\nCommand: `{command}`  (model {settings.model.name}, budget {args.budget} tokens)\n")
-    print_report(summaries, [*measured, *(["all"] if len(measured) > 1 else [])])
+    print_report(summaries, [*scopes, *dict.fromkeys(s.repo for s in kinds)])
     return 0
 
 
@@ -574,5 +596,6 @@ __all__ = [
     "markdown_table",
     "run_mode",
     "run_quality",
+    "split_by_kind",
     "summarize",
 ]

@@ -5,8 +5,12 @@ another file of the repository (and not in the line's own file), and asks for th
 line. A bare name that merely matches a definition elsewhere (`type`, `connect`, a local variable
 `handoff`) is usually something else, so the line's file must also import the symbol:
 - Python and JavaScript/TypeScript import names, so the name must be imported by name
-  (`from .items import RunItem`, `import { Collection } from "./collection"`), and attribute and
-  property positions (`x.connect`) are skipped;
+  (`from .items import RunItem`, `import { Collection } from "./collection"`); after a qualifier
+  (`x.connect`) it must be a member of the repository, not a library's member of the same name
+  (`items.append`, `Object.keys`): `x` is a module the file imports from a file that defines
+  the name (`from . import _debug`, then `_debug.DONT_LOG`; `import * as fmt`), or the name
+  belongs to a type the file names and `x` is named after that type (`tool_registry.` for
+  `ToolRegistry`, `tool.` for `FunctionTool`). Keyword arguments and object keys are skipped;
 - the other languages import files, packages or modules (`#include "config.h"`, Go's
   `import "example.com/m/util"`, Rust's `use crate::config`, Java's `import a.b.Config`, PHP's
   `use App\\Util\\Helper`), so one of the files that define the name must be among the files the
@@ -63,6 +67,9 @@ class LineTask(msgspec.Struct, frozen=True, kw_only=True):
     truth: str  # the removed rest of the line, trailing whitespace stripped
     symbol: str  # the identifier right after the cursor
     defined_in: tuple[str, ...]  # the other files that define `symbol`
+    # Python or JS/TS `x.symbol`, a member of a repository type or module (see _repo_member);
+    # the other languages import files, so there a member is a task like any other name.
+    member: bool = False
 
 
 def _line_spans(nodes: Iterable[Node]) -> set[int]:
@@ -191,6 +198,55 @@ def _is_called(line: str, end_column: int) -> bool:
     return rest.startswith(("(", "!(", "![", "!{", "::<"))
 
 
+# Parents whose `object` child qualifies a member: Python `x.name`, JS/TS `x.name`.
+_ATTRIBUTE_PARENTS = frozenset({"attribute", "member_expression"})
+
+
+def _is_attribute(node: Node) -> bool:
+    parent = node.parent
+    return parent is not None and parent.type in _ATTRIBUTE_PARENTS
+
+
+def _squash(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def _names_type(qualifier: str, owner: str) -> bool:
+    """Whether a variable named `qualifier` reads as an instance of `owner`: the names agree up
+    to case and underscores, or one ends the other (`tool_registry` and `ToolRegistry`,
+    `tool` and `FunctionTool`, `sample_agent` and `Agent`)."""
+    q, o = _squash(qualifier), _squash(owner)
+    return len(q) >= 3 and len(o) >= 3 and (q == o or o.endswith(q) or q.endswith(o))
+
+
+def _repo_member(
+    node: Node,
+    verdict: _Verdict,
+    imported_names: set[str],
+    imported_files: set[str],
+    file_words: set[str],
+) -> bool:
+    """Whether `x.name` in Python or JS/TS reaches the repository's `name`, not a library's
+    member of the same name (`items.forEach`, `Object.keys`): `x` is a module or namespace the
+    file imports from a file that defines `name` (`from . import _debug`, then
+    `_debug.DONT_LOG`), or `name` is a member of a type the file names and `x`'s own name says
+    it is one (`tool_registry.register_tool`, with `ToolRegistry` named in the file)."""
+    parent = node.parent
+    target = parent.child_by_field_name("object") if parent is not None else None
+    if target is None:
+        return False
+    if target.type == "identifier":
+        qualifier = _node_name(target)
+        if qualifier in imported_names and imported_files.intersection(verdict.files):
+            return True
+    elif target.type not in _ATTRIBUTE_PARENTS:
+        return False  # a call's or a subscript's result: its type is not in its name
+    words = _WORD.findall(_node_name(target))
+    if not words or not verdict.owners or verdict.owners.isdisjoint(file_words):
+        return False
+    return any(_names_type(words[-1], owner) for owner in verdict.owners)
+
+
 def _node_name(node: Node) -> str:
     data = node.text
     return data.decode("utf-8", errors="replace") if data is not None else ""
@@ -217,7 +273,8 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
     own_names = {s.name for s in index.file_symbols(path)}
     by_name = language.id in IMPORTS_BY_NAME
     imported_names = {name for ref in extract_imports(tree, language) for name in ref.names}
-    imported_files = set() if by_name else _imported_files(index, path)
+    # Python and JS/TS need the imported files only for a member's module (`_debug.x`), later.
+    imported_files = None if by_name else _imported_files(index, path)
     excluded = (
         _import_lines(tree, language)
         | _header_lines(index.file_symbols(path))
@@ -234,7 +291,10 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
         if row >= len(lines) or len(lines[row].strip()) < MIN_LINE_CHARS:
             continue
         name = _node_name(node)
-        if by_name and (name not in imported_names or _is_member_position(node)):
+        member = by_name and _is_member_position(node)
+        if member and not _is_attribute(node):
+            continue  # a keyword argument or an object key names no symbol
+        if by_name and not member and name not in imported_names:
             continue
         if not by_name and _is_label(node):
             continue
@@ -245,7 +305,14 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
             continue
         defined_in, where, owners = verdict
         column = len(line_bytes[row][: node.start_point.column].decode("utf-8", errors="replace"))
-        if not by_name:
+        if member:
+            if imported_files is None:
+                imported_files = _imported_files(index, path)
+            if not _repo_member(node, verdict, imported_names, imported_files, file_words):
+                continue
+            if where == CALLED and not _is_called(lines[row], column + len(name)):
+                continue
+        if not by_name and imported_files is not None:
             if not imported_files.intersection(defined_in):
                 continue
             if where == CALLED and not _is_called(lines[row], column + len(name)):
@@ -275,6 +342,7 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
                 truth=truth,
                 symbol=name,
                 defined_in=defined_in,
+                member=member,
             )
         )
     return tasks
