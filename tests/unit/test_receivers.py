@@ -32,6 +32,14 @@ def _at_end(text: str) -> tuple[str, int]:
         # TS and Python annotations, generics skipped.
         ("function f(db: Collection<Row>, q) {\n  db.", ["Collection"]),
         ("def f(session: Session):\n    session.", ["Session"]),
+        # A Python forward reference; a docstring's `name: Description` is not a declaration.
+        ('def f(client: "MCPClient"):\n    client.', ["MCPClient"]),
+        (
+            "def f(registry: Registry):\n"
+            '    """Args:\n        registry: The tool registry to use.\n    """\n'
+            "    registry.",
+            ["Registry"],
+        ),
         # PHP typed parameters and `new`.
         ("function run(InputInterface $input) {\n    $input->", ["InputInterface"]),
         ("$helper = new QuestionHelper();\n$helper->", ["QuestionHelper"]),

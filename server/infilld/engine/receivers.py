@@ -65,8 +65,12 @@ def _declaration_patterns(name: str) -> list[re.Pattern[str]]:
         # Java, C#, C/C++, PHP, TS-less typed languages: `Bridge bridge`, `Bridge *b`,
         # `final List<Bridge> b` takes List, `InputInterface $input`.
         re.compile(rf"\b{_TYPE}{_GENERIC}(?:\[\])*\s*[*&]*\s+{var}\b(?!\s*\()"),
-        # TS, Python, Rust, Kotlin-like annotations: `bridge: Bridge`, `b: &mut Bridge`.
-        re.compile(rf"(?<![\w$]){var}\s*\??:\s*(?:&\s*(?:mut\s+)?|\*)?{_TYPE}"),
+        # TS, Python, Rust, Kotlin-like annotations: `bridge: Bridge`, `b: &mut Bridge`, and
+        # Python's forward reference `client: "MCPClient"`. Not a docstring's argument list
+        # (`registry: The tool registry to use.`): a type is not followed by another word.
+        re.compile(
+            rf"(?<![\w$]){var}\s*\??:\s*(?:&\s*(?:mut\s+)?|\*)?[\"']?{_TYPE}(?!\w)(?!\s+\w)"
+        ),
         # Go: `b *Bridge`, `var b Bridge`, and `p *parser` (an unexported type: only behind a
         # pointer, where a lower-case word after a name cannot be anything else).
         re.compile(rf"(?<![\w$]){var}\s+\*?{_TYPE}\b"),
