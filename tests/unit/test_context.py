@@ -257,6 +257,47 @@ def test_after_a_receiver_the_block_lists_its_types_members(tmp_path: Path) -> N
     assert tokens(block) <= 300 // 3
 
 
+def test_after_an_imported_module_the_block_lists_its_api(tmp_path: Path) -> None:
+    # `text.` after `from shop import text`: the module's functions, the one named like the
+    # code above first, ahead of the definitions the whole file uses (a long class here).
+    helpers = "".join(
+        f'def helper_{i}(value: str) -> str:\n    """Helper {i}."""\n    return value\n\n'
+        for i in range(40)
+    )
+    text_py = helpers + "def slugify_title(title: str) -> str:\n    return title.lower()\n"
+    fields = "".join(f"    field_{i}: int = {i}\n" for i in range(40))
+    models = f"class Product:\n    name: str\n{fields}"
+    index = _workspace(
+        tmp_path,
+        {
+            "shop/__init__.py": "",
+            "shop/text.py": text_py,
+            "shop/models.py": models,
+            "shop/views.py": "",
+            "web/fmt.ts": "export function money(value: number): string {\n  return ``\n}\n",
+            "web/pay.ts": "",
+        },
+    )
+    view = (
+        "from shop import text\nfrom shop.models import Product\n\n\n"
+        "def show(product: Product) -> str:\n    title = product.name\n    return text."
+    )
+    got = select_context(
+        index, index.root / "shop/views.py", view, len(view), budget_tokens=150,
+        count_tokens=tokens,
+    )  # fmt: skip
+    block = {s.path: s.text for s in got}.get("shop/text.py", "")
+    assert "def slugify_title(title: str) -> str" in block
+    assert "helper_39" not in block  # within its share of the budget, the best first
+    pay = 'import * as fmt from "./fmt";\n\nexport function pay(n: number) {\n  return fmt.'
+    got = select_context(
+        index, index.root / "web/pay.ts", pay, len(pay), budget_tokens=150, count_tokens=tokens
+    )
+    assert "export function money(value: number): string" in {s.path: s.text for s in got}.get(
+        "web/fmt.ts", ""
+    )
+
+
 def test_a_cpp_field_is_typed_by_the_class_header_the_source_file_includes(
     tmp_path: Path,
 ) -> None:

@@ -33,7 +33,7 @@ from pathlib import Path
 from infilld.config import CompletionSettings
 from infilld.engine.near_code import near_windows, query_identifiers
 from infilld.engine.prompt import Snippet
-from infilld.engine.receivers import rank_members, receiver_types, words
+from infilld.engine.receivers import rank_members, receiver_types, receivers_near, words
 from infilld.index import Symbol, WorkspaceIndex
 from infilld.index.model import ImportSpec
 from infilld.syntax import (
@@ -56,6 +56,7 @@ from infilld.syntax import references as extract_references
 _SCORE_NEAR_CODE = 20.0  # + similarity: above every definition bonus combined
 _SCORE_RECEIVER = 30.0  # the members of the types the cursor's code calls into: before all else
 _RECEIVER_SHARE = 3  # ... but at most a third of the budget
+_MAX_MODULE_RECEIVERS = 2  # modules on the cursor's line whose API comes first (`_json.`)
 _TYPE_KINDS = frozenset({"class", "interface", "type", "enum"})
 _PARTIAL = re.compile(r"\bpartial\b")
 _RECEIVER_CONTEXT_LINES = 3  # lines above the cursor whose words rank a type's members
@@ -359,7 +360,61 @@ class _Selector:
                     )
                 )  # fmt: skip
             share -= cost
+        pieces.extend(self._module_members(share, near, typed_prefix, len(receivers)))
         return pieces
+
+    def _module_members(
+        self, share: int, near: set[str], typed_prefix: str, order: int
+    ) -> list[_Piece]:
+        """For receivers on the cursor's line that are modules the file imports (`_debug.` after
+        `from . import _debug`, `fmt.` after `import * as fmt`), the module's public functions,
+        classes and constants as stubs, the most relevant first, within `share` tokens."""
+        pieces: list[_Piece] = []
+        for name in receivers_near(self.text, self.offset, 0)[:_MAX_MODULE_RECEIVERS]:
+            rel = self._module_file(name)
+            if rel is None:
+                continue
+            api = [
+                sym
+                for sym in self.symbols(rel)
+                if not sym.container and sym.is_public and sym.kind != "namespace"
+            ]
+            for rank, i in enumerate(rank_members([s.name for s in api], near, typed_prefix)):
+                piece = self.piece_for(
+                    api[i], _SCORE_RECEIVER - order - rank * 0.001, allow_body=False
+                )
+                cost = self.count_tokens(piece.text + "\n")
+                if cost <= share:
+                    share -= cost
+                    pieces.append(piece)
+            order += 1
+        return pieces
+
+    def _module_file(self, name: str) -> str | None:
+        """The workspace file an import of this file binds to `name` as a whole module: Python's
+        `from pkg import name` where pkg/name.py exists, or a JS/TS namespace, default or require
+        binding of a file that defines no top-level `name` of its own."""
+        if self.language is None:
+            return None
+        for ref in self.import_refs:
+            if name not in ref.names:
+                continue
+            spec = ImportSpec(ref.source, (name,), ref.line, ref.kind)
+            for path in self.index.resolve(self.path, self.language.id, [spec]):
+                rel = self.index.relpath(path)
+                if rel is None or rel == self.current:
+                    continue
+                if self.family == "python":
+                    stem = posixpath.splitext(posixpath.basename(rel))[0]
+                    if stem == "__init__":
+                        stem = posixpath.basename(posixpath.dirname(rel))
+                    if stem == name:
+                        return rel
+                elif self.family == "js" and not any(
+                    s.name == name and not s.container for s in self.symbols(rel)
+                ):
+                    return rel
+        return None
 
     def _type_shell(self, sym: Symbol) -> tuple[str, str]:
         """The header line and closing line a type's member list is shown between."""
