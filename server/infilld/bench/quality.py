@@ -335,8 +335,9 @@ NAMES_ROW, MEMBERS_ROW = "all: other tasks", "all: Python and JS/TS members (x.n
 
 
 def split_by_kind(results: Sequence[TaskResult], modes: Sequence[str]) -> list[Summary]:
-    """Per mode, one summary of the imported-name tasks and one of the member tasks, when a
-    run has both (Python and JS/TS; see bench/tasks.py), so either kind can be read alone."""
+    """Per mode, one summary of the Python and JS/TS member tasks (`x.name`; see
+    bench/tasks.py) and one of all the other tasks, when a run has both, so that either can be
+    read alone (the other tasks are those the benchmark counted before members did)."""
     if not any(r.member for r in results) or all(r.member for r in results):
         return []
     rows: list[Summary] = []

@@ -305,18 +305,17 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
             continue
         defined_in, where, owners = verdict
         column = len(line_bytes[row][: node.start_point.column].decode("utf-8", errors="replace"))
-        if member:
+        if member or not by_name:
             if imported_files is None:
                 imported_files = _imported_files(index, path)
-            if not _repo_member(node, verdict, imported_names, imported_files, file_words):
+            if member:
+                if not _repo_member(node, verdict, imported_names, imported_files, file_words):
+                    continue
+            elif not imported_files.intersection(defined_in):
                 continue
             if where == CALLED and not _is_called(lines[row], column + len(name)):
                 continue
-        if not by_name and imported_files is not None:
-            if not imported_files.intersection(defined_in):
-                continue
-            if where == CALLED and not _is_called(lines[row], column + len(name)):
-                continue
+        if not by_name:
             qualified = _is_qualified(lines[row], column)
             if where == QUALIFIED and not qualified:
                 continue

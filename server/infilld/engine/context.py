@@ -17,7 +17,9 @@ as a cost to a request.
 Before all of these, when the cursor's line calls into an object (`bridge.`, `$input->`), come the
 member signatures of the object's declared type (engine/receivers.py), in at most a third of the
 budget: on the other languages' tasks they won 4 and lost none of 300, where the model had guessed
-a plausible member (`isLogEnabled` for `isLoggingEnabled`).
+a plausible member (`isLogEnabled` for `isLoggingEnabled`). A module the file imports as a whole
+(`_json.` after `from .util import _json`, `fmt.` after `import * as fmt`) is such a receiver too:
+its public API comes first, in the same share.
 """
 
 from __future__ import annotations
