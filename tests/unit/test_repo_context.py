@@ -213,6 +213,30 @@ PEN = """class Pen:
 """
 
 
+def test_the_block_follows_a_line_that_calls_into_an_imported_module(tmp_path: Path) -> None:
+    # `ink.bl` after `import ink`: the block chosen at `ledger.` had no room for ink's `blot`,
+    # in the middle of its 31 functions; follow() offers one that lists it first.
+    dabs = [f"def dab_{i}(x: int) -> int:\n    return x + {i}\n\n" for i in range(30)]
+    ink = (
+        "".join(dabs[:15]) + "def blot(page: str) -> str:\n    return page\n\n" + "".join(dabs[15:])
+    )
+    text = (
+        "import ink\nfrom ledger import Ledger\n\n\n"
+        "def work(ledger: Ledger) -> None:\n    ledger.\n    ink.bl\n"
+    )
+    with _editing(tmp_path, {"ledger.py": LEDGER, "ink.py": ink}, text, budget=120) as (rc, main):
+        at_ledger = text.index("ledger.\n") + len("ledger.")
+        at_ink = text.index("ink.bl\n") + len("ink.bl")
+        first = rc.provide(main, text, at_ledger, 120, count)
+        assert not any("def blot" in s.text for s in first)
+        assert rc.follow(main, text, at_ledger, 120, count) is None
+        offered = rc.follow(main, text, at_ink, 120, count)
+        assert offered is not None
+        assert "def blot(page: str) -> str" in {s.path: s.text for s in offered}["ink.py"]
+        rc.adopt(main, offered)
+        assert rc.follow(main, text, at_ink, 120, count) is None  # chosen for ink now
+
+
 def test_the_block_follows_a_line_that_calls_into_another_type(tmp_path: Path) -> None:
     # The block shows the members of the types the cursor's line calls into. Two lines apart,
     # `ledger.` and `pen.` are one region, yet `pen.` needs Pen's members: follow() offers a block

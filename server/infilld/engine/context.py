@@ -362,20 +362,19 @@ class _Selector:
                     )
                 )  # fmt: skip
             share -= cost
-        pieces.extend(self._module_members(share, near, typed_prefix, len(receivers)))
+        specs = [ImportSpec(r.source, r.names, r.line, r.kind) for r in self.import_refs]
+        modules = cursor_modules(self.index, self.path, self.text, self.offset, specs)
+        pieces.extend(self._module_members(modules, share, near, typed_prefix, len(receivers)))
         return pieces
 
     def _module_members(
-        self, share: int, near: set[str], typed_prefix: str, order: int
+        self, modules: Sequence[str], share: int, near: set[str], typed_prefix: str, order: int
     ) -> list[_Piece]:
-        """For receivers on the cursor's line that are modules the file imports (`_debug.` after
-        `from . import _debug`, `fmt.` after `import * as fmt`), the module's public functions,
-        classes and constants as stubs, the most relevant first, within `share` tokens."""
+        """For the modules the cursor's line calls into (cursor_modules), their public
+        functions, classes and constants as stubs, the most relevant first, within `share`
+        tokens."""
         pieces: list[_Piece] = []
-        for name in receivers_near(self.text, self.offset, 0)[:_MAX_MODULE_RECEIVERS]:
-            rel = self._module_file(name)
-            if rel is None:
-                continue
+        for rel in modules:
             api = [
                 sym
                 for sym in self.symbols(rel)
@@ -391,32 +390,6 @@ class _Selector:
                     pieces.append(piece)
             order += 1
         return pieces
-
-    def _module_file(self, name: str) -> str | None:
-        """The workspace file an import of this file binds to `name` as a whole module: Python's
-        `from pkg import name` where pkg/name.py exists, or a JS/TS namespace, default or require
-        binding of a file that defines no top-level `name` of its own."""
-        if self.language is None:
-            return None
-        for ref in self.import_refs:
-            if name not in ref.names:
-                continue
-            spec = ImportSpec(ref.source, (name,), ref.line, ref.kind)
-            for path in self.index.resolve(self.path, self.language.id, [spec]):
-                rel = self.index.relpath(path)
-                if rel is None or rel == self.current:
-                    continue
-                if self.family == "python":
-                    stem = posixpath.splitext(posixpath.basename(rel))[0]
-                    if stem == "__init__":
-                        stem = posixpath.basename(posixpath.dirname(rel))
-                    if stem == name:
-                        return rel
-                elif self.family == "js" and not any(
-                    s.name == name and not s.container for s in self.symbols(rel)
-                ):
-                    return rel
-        return None
 
     def _type_shell(self, sym: Symbol) -> tuple[str, str]:
         """The header line and closing line a type's member list is shown between."""
@@ -578,6 +551,63 @@ def cursor_receivers(
     the file includes, relative)."""
     headers = _class_headers(index, index.relpath(path), included)
     return receiver_types(text, offset, headers=headers)
+
+
+def cursor_modules(
+    index: WorkspaceIndex,
+    path: Path,
+    text: str,
+    offset: int,
+    specs: Sequence[ImportSpec] | None = None,
+) -> list[str]:
+    """The workspace files of the modules the cursor's line calls into as receivers (`_json.`
+    after `from .util import _json`, `fmt.` after `import * as fmt`), nearest first. `specs`:
+    the file's imports when the caller has parsed `text`; else the index's (its buffer's)."""
+    names = receivers_near(text, offset, 0)[:_MAX_MODULE_RECEIVERS]
+    language = index.file_language(path) if names else None
+    if language is None:
+        return []
+    if specs is None:
+        specs = index.import_specs(path)
+    found: list[str] = []
+    for name in names:
+        rel = _module_file(index, path, language, specs, name)
+        if rel is not None and rel not in found:
+            found.append(rel)
+    return found
+
+
+def _module_file(
+    index: WorkspaceIndex, path: Path, language: str, specs: Sequence[ImportSpec], name: str
+) -> str | None:
+    """The workspace file an import binds to `name` as a whole module: Python's `import name`,
+    or `from pkg import name` where pkg/name.py (or pkg/name/__init__.py) exists, or a JS/TS
+    namespace, default or require binding of a file that defines no top-level `name` of its
+    own."""
+    family = language_family(path)
+    current = index.relpath(path)
+    for spec in specs:
+        if name in spec.names:
+            one = ImportSpec(spec.source, (name,), spec.line, spec.kind)
+        elif family == "python" and not spec.names and spec.source.rpartition(".")[2] == name:
+            one = spec  # `import ink`, or `import pkg.ink` then `pkg.ink.`
+        else:
+            continue
+        for found in index.resolve(path, language, [one]):
+            rel = index.relpath(found)
+            if rel is None or rel == current:
+                continue
+            if family == "python":
+                stem = posixpath.splitext(posixpath.basename(rel))[0]
+                if stem == "__init__":
+                    stem = posixpath.basename(posixpath.dirname(rel))
+                if stem == name:
+                    return rel
+            elif family == "js" and not any(
+                s.name == name and not s.container for s in index.file_symbols(found)
+            ):
+                return rel
+    return None
 
 
 def _class_headers(

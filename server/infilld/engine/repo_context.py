@@ -8,9 +8,9 @@ repository really changed: another file changed on disk (a save, a checkout, cod
 file's own imports changed, or, with near code on (`context.nearCode`, the block then holds code
 like the lines above the cursor, so it belongs to a region of the file), the cursor has moved more
 than REGION_LINES lines from where the block in use was chosen, or the cursor's line calls into an
-object of a repository type the block was not chosen for (`pen.` after a block chosen at
-`ledger.`: the block shows the members of the types the cursor's line calls into,
-engine/receivers.py). Unsaved edits in other open files do not count: they are small and
+object of a repository type, or an imported module, the block was not chosen for (`pen.` after a
+block chosen at `ledger.`: the block shows the members of the types and modules the cursor's
+line calls into, engine/receivers.py). Unsaved edits in other open files do not count: they are small and
 frequent, and a new block at each would re-evaluate the whole prompt at every switch between
 files. Saving the file being edited does not count either: its block shows other files and the
 buffer, never the disk copy.
@@ -35,7 +35,12 @@ from pathlib import Path
 import msgspec
 
 from infilld.config import ContextSettings
-from infilld.engine.context import PROMPT_LINES, cursor_receivers, select_context
+from infilld.engine.context import (
+    PROMPT_LINES,
+    cursor_modules,
+    cursor_receivers,
+    select_context,
+)
 from infilld.engine.fix import FixTask
 from infilld.engine.prompt import Snippet
 from infilld.index import WorkspaceIndex
@@ -55,8 +60,9 @@ class _Cached(msgspec.Struct):
     imports: tuple[Path, ...]
     snippets: tuple[Snippet, ...]
     line: int  # the cursor's line when it was chosen (its near code is code like that region's)
-    # The declared types of the receivers on the cursor's line then (the block shows their
-    # members): a line that calls into another type wants another block.
+    # What the cursor's line called into then, whose members the block shows: the declared
+    # types of its receivers and the files of the imported modules among them (`_json.`). A
+    # line that calls into another type or module wants another block.
     receivers: tuple[str, ...] = ()
 
 
@@ -69,10 +75,15 @@ def _receivers(
     return cursor_receivers(index, path, text, offset, rels)
 
 
-def _defined(index: WorkspaceIndex, receivers: Sequence[str]) -> tuple[str, ...]:
-    """Those of `receivers` the repository defines: a library's type (`where: Path`) shows no
-    members, so a line calling into it wants no new block."""
-    return tuple(name for name in receivers if index.definitions(name))
+def _callees(
+    index: WorkspaceIndex, path: Path, text: str, offset: int, receivers: Sequence[str]
+) -> tuple[str, ...]:
+    """The block's stamp for a cursor: those of the receivers' types (`receivers`) the
+    repository defines, since a library's type (`where: Path`) shows no members and a line
+    calling into it wants no new block, then the imported modules the line calls into (their
+    files: a path never reads as a type's name)."""
+    defined = [name for name in receivers if index.definitions(name)]
+    return tuple(dict.fromkeys([*defined, *cursor_modules(index, path, text, offset)]))
 
 
 class RepoContext:
@@ -198,8 +209,8 @@ class RepoContext:
         """A new block for `path` (the engine's ContextFollower), or None to keep the block in
         use. There is one when, since the block in use was chosen, another file changed on disk
         or the file's imports changed, or, with near code on, the cursor has moved more than
-        REGION_LINES lines from where it was chosen, or the cursor's line calls into a type it was
-        not chosen for. Asked again in the same state, it offers the same block, so a prefill of
+        REGION_LINES lines from where it was chosen, or the cursor's line calls into a type or an
+        imported module it was not chosen for. Asked again in the same state, it offers the same block, so a prefill of
         it that a request interrupted can resume."""
         index = self.index_for(path)
         if index is None:
@@ -214,7 +225,9 @@ class RepoContext:
         imports = tuple(index.imports_of(path))
         moved = self.settings.near_code and abs(line - cached.line) > REGION_LINES
         changed = index.disk_changed_since(cached.disk_generation, besides=path)
-        receivers = _defined(index, _receivers(index, path, text, offset, imports))
+        receivers = _callees(
+            index, path, text, offset, _receivers(index, path, text, offset, imports)
+        )
         retyped = not set(receivers) <= set(cached.receivers)
         if not moved and not changed and not retyped and imports == cached.imports:
             if cached.disk_generation != disk:  # only this file was saved: the block stands
@@ -316,7 +329,9 @@ class RepoContext:
             )
         )  # fmt: skip
         line = text.count("\n", 0, offset)
-        return _Cached(disk, imports, snippets, line, _defined(index, receivers))
+        return _Cached(
+            disk, imports, snippets, line, _callees(index, path, text, offset, receivers)
+        )
 
     def definition_texts(self, task: FixTask, names: Sequence[str]) -> list[str]:
         """Definitions of `names` from other workspace files, for the "fix this" prompt (the

@@ -611,6 +611,16 @@ class WorkspaceIndex:
                 self._resolved[rel] = cached
             return [self.root / r for r in cached]
 
+    def import_specs(self, path: Path) -> list[ImportSpec]:
+        """`path`'s imports as written (its open buffer's when it has one), unresolved."""
+        rel = self.relpath(path)
+        if rel is None:
+            return []
+        self._flush_buffers()
+        with self._lock:
+            entry = self._effective(rel)
+            return list(entry.imports) if entry is not None else []
+
     def package_files(self, path: Path) -> list[Path]:
         """The other files whose names `path` sees without imports: its package's in Go and Java
         (a directory), in C# those declaring its namespace or one enclosing it; [] elsewhere."""
