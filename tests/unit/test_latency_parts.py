@@ -7,7 +7,10 @@ import struct
 import zlib
 from pathlib import Path
 
+import pytest
+
 from infilld.backends.kvstate import MIN_GAIN_TOKENS, KVStateStore, plan_reuse
+from infilld.bench import latency
 from infilld.bench.session_script import (
     accepted_part,
     histogram_png,
@@ -22,6 +25,7 @@ from infilld.engine.speed import (
     Served,
     accepted_suggestion,
 )
+from infilld.errors import InfilldError
 
 A = list(range(200))
 B = list(range(1000, 1300))
@@ -208,3 +212,10 @@ def test_png_is_valid(tmp_path: Path) -> None:
     raw = zlib.decompress(data[41 : 41 + idat_len])
     assert len(raw) == height * (1 + 3 * width)
     assert any(b not in (0, 255) for b in raw)  # something coloured was drawn
+
+
+def test_files_missing_from_the_repository_are_a_clear_error(tmp_path: Path) -> None:
+    # The default --files are paths of infilld's own package: another --repo needs its own.
+    (tmp_path / "a.py").write_text("x = 1\n")
+    with pytest.raises(InfilldError, match=r"no b\.py under .*pass --files"):
+        latency.main(["--repo", str(tmp_path), "--files", "a.py,b.py", "--backend", "fake"])

@@ -38,6 +38,7 @@ from infilld.bench.session_script import (
     make_script,
     percentile,
 )
+from infilld.errors import InfilldError
 from infilld.lsp.convert import position_at
 from infilld.lsp.documents import CURSOR_NOTIFICATION
 from infilld.memory import proc_memory_mb
@@ -466,6 +467,13 @@ def main(argv: list[str]) -> int:
 
     threads = args.threads or physical_cores()
     rels = [f.strip() for f in args.files.split(",") if f.strip()]
+    missing = [rel for rel in rels if not (args.repo / rel).is_file()]
+    if missing:
+        # The default --files are paths of infilld's own package (engine/prompt.py, ...).
+        raise InfilldError(
+            f"no {', '.join(missing)} under {args.repo}: pass --files with paths relative to "
+            "--repo (the defaults are for infilld's own package folder)"
+        )
     files = {rel: (args.repo / rel).read_text(encoding="utf-8") for rel in rels}
     script = make_script(files, visits=args.visits, seed=args.seed)
     if args.minutes:
