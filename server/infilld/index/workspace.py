@@ -567,14 +567,19 @@ class WorkspaceIndex:
             per_file = self._names.get(name, {})
             return [sym for rel in sorted(per_file) for sym in per_file[rel]]
 
-    def file_symbols(self, path: Path) -> list[Symbol]:
+    def _current_entry(self, path: Path) -> FileEntry | None:
+        """`path`'s entry as it is now: its open buffer's (pending edits parsed first), else the
+        disk copy's; None outside the index."""
         rel = self.relpath(path)
         if rel is None:
-            return []
+            return None
         self._flush_buffers()
         with self._lock:
-            entry = self._effective(rel)
-            return list(entry.symbols) if entry is not None else []
+            return self._effective(rel)
+
+    def file_symbols(self, path: Path) -> list[Symbol]:
+        entry = self._current_entry(path)
+        return list(entry.symbols) if entry is not None else []
 
     def fingerprint(self, rel: str) -> str | None:
         """The content hash of what read_text returns for `rel` (a path relative to the root, as
@@ -613,13 +618,8 @@ class WorkspaceIndex:
 
     def import_specs(self, path: Path) -> list[ImportSpec]:
         """`path`'s imports as written (its open buffer's when it has one), unresolved."""
-        rel = self.relpath(path)
-        if rel is None:
-            return []
-        self._flush_buffers()
-        with self._lock:
-            entry = self._effective(rel)
-            return list(entry.imports) if entry is not None else []
+        entry = self._current_entry(path)
+        return list(entry.imports) if entry is not None else []
 
     def package_files(self, path: Path) -> list[Path]:
         """The other files whose names `path` sees without imports: its package's in Go and Java
