@@ -303,11 +303,15 @@ class _Selector:
         return len(lines)
 
     def receiver_members(
-        self, budget_tokens: int, receivers: Sequence[str] | None = None
+        self,
+        budget_tokens: int,
+        receivers: Sequence[str] | None = None,
+        modules: Sequence[str] | None = None,
     ) -> list[_Piece]:
         """For the receivers the cursor's code calls members of (`bridge.`), their declared
-        types' member signatures, the most relevant first, within a share of the budget.
-        `receivers`: those types, when the caller has found them (cursor_receivers)."""
+        types' member signatures, then imported modules' APIs (`_json.`), the most relevant
+        first, within a share of the budget. `receivers` and `modules`: those types and module
+        files, when the caller has found them (cursor_receivers, cursor_modules)."""
         share = budget_tokens // _RECEIVER_SHARE
         line_start = self.text.rfind("\n", 0, self.offset) + 1
         cursor_line = self.text[line_start : self.offset]
@@ -362,8 +366,9 @@ class _Selector:
                     )
                 )  # fmt: skip
             share -= cost
-        specs = [ImportSpec(r.source, r.names, r.line, r.kind) for r in self.import_refs]
-        modules = cursor_modules(self.index, self.path, self.text, self.offset, specs)
+        if modules is None:
+            specs = [ImportSpec(r.source, r.names, r.line, r.kind) for r in self.import_refs]
+            modules = cursor_modules(self.index, self.path, self.text, self.offset, specs)
         pieces.extend(self._module_members(modules, share, near, typed_prefix, len(receivers)))
         return pieces
 
@@ -782,6 +787,7 @@ def select_context(
     near_code: bool = False,
     prompt_lines: tuple[int, int] = PROMPT_LINES,
     receivers: Sequence[str] | None = None,
+    modules: Sequence[str] | None = None,
 ) -> list[ContextSnippet]:
     """Snippets of other workspace files for a completion at `offset` (a character index into
     `text`, the current buffer of `path`), within `budget_tokens`, sorted by (path, position).
@@ -790,7 +796,8 @@ def select_context(
     shows around the cursor. Only worth it for a block selected at the cursor: selected once when
     a file opens, where the cursor is unknown, near code measured no better than without it (dev:
     35.6% against 34.4%; no context 35.6%), which is why the server's block follows the cursor's
-    region. `receivers`: cursor_receivers, when the caller has them already."""
+    region. `receivers` and `modules`: cursor_receivers and cursor_modules, when the caller has
+    them already."""
     if budget_tokens <= 0:
         return []
     sel = _Selector(index, path, text, offset, count_tokens)
@@ -803,7 +810,7 @@ def select_context(
     # first depends on the cursor, and only on the lines above it.
     candidates = _rank(
         [
-            *sel.receiver_members(budget_tokens, receivers),
+            *sel.receiver_members(budget_tokens, receivers, modules),
             *(sel.near_code(prompt_lines) if near_code else []),
             *sel.used_definitions(used, local, imported_set),
             *sel.imported_api(imported, used),

@@ -76,14 +76,14 @@ def _receivers(
 
 
 def _callees(
-    index: WorkspaceIndex, path: Path, text: str, offset: int, receivers: Sequence[str]
+    index: WorkspaceIndex, receivers: Sequence[str], modules: Sequence[str]
 ) -> tuple[str, ...]:
     """The block's stamp for a cursor: those of the receivers' types (`receivers`) the
     repository defines, since a library's type (`where: Path`) shows no members and a line
-    calling into it wants no new block, then the imported modules the line calls into (their
-    files: a path never reads as a type's name)."""
+    calling into it wants no new block, then the files of the imported modules the line calls
+    into (`modules`: a path never reads as a type's name)."""
     defined = [name for name in receivers if index.definitions(name)]
-    return tuple(dict.fromkeys([*defined, *cursor_modules(index, path, text, offset)]))
+    return tuple(dict.fromkeys([*defined, *modules]))
 
 
 class RepoContext:
@@ -226,7 +226,9 @@ class RepoContext:
         moved = self.settings.near_code and abs(line - cached.line) > REGION_LINES
         changed = index.disk_changed_since(cached.disk_generation, besides=path)
         receivers = _callees(
-            index, path, text, offset, _receivers(index, path, text, offset, imports)
+            index,
+            _receivers(index, path, text, offset, imports),
+            cursor_modules(index, path, text, offset),
         )
         retyped = not set(receivers) <= set(cached.receivers)
         if not moved and not changed and not retyped and imports == cached.imports:
@@ -320,18 +322,17 @@ class RepoContext:
             recent = [(p, t) for p, t in self._recent.items() if p != path]
         # Found once, for the selection and for the block's stamp (follow() compares with it).
         receivers = _receivers(index, path, text, offset, imports)
+        modules = cursor_modules(index, path, text, offset)
         snippets = tuple(
             select_context(
                 index, path, text, offset,
                 budget_tokens=budget_tokens, count_tokens=count_tokens, recent=recent,
                 near_code=self.settings.near_code, prompt_lines=self.prompt_lines,
-                receivers=receivers,
+                receivers=receivers, modules=modules,
             )
         )  # fmt: skip
         line = text.count("\n", 0, offset)
-        return _Cached(
-            disk, imports, snippets, line, _callees(index, path, text, offset, receivers)
-        )
+        return _Cached(disk, imports, snippets, line, _callees(index, receivers, modules))
 
     def definition_texts(self, task: FixTask, names: Sequence[str]) -> list[str]:
         """Definitions of `names` from other workspace files, for the "fix this" prompt (the
