@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from infilld.engine.context import ContextSnippet, select_context
+from infilld.engine.context import ContextSnippet, class_ancestors, select_context
 from infilld.index import WorkspaceIndex
 
 
@@ -621,3 +621,73 @@ def test_far_parts_of_the_current_file_are_near_code_too(tmp_path: Path) -> None
     assert own_windows(30) == []
     # ... unless the prompt shows fewer lines (completion.prefixLines).
     assert len(own_windows(30, prompt_lines=(8, 16))) == 1
+
+
+def test_after_self_the_block_lists_the_inherited_members(tmp_path: Path) -> None:
+    # `self.` in a provider whose base class lives in another file: the base's members come
+    # first, its protected `_helper`s included (a subclass calls those), ranked by the words
+    # near the cursor; the name-mangled `__secret` is not callable and stays out. Without
+    # `self.` at the cursor the block does not spend its receivers' share on them.
+    steps = [
+        f"    def step_{i}(self, value: int) -> int:\n        return value\n\n" for i in range(40)
+    ]
+    base = (
+        "class Provider:\n"
+        "    def __secret(self) -> None:\n        pass\n\n"
+        + "".join(steps[:20])
+        + "    def _convert_completion(self, raw: dict) -> str:\n        return str(raw)\n\n"
+        + "".join(steps[20:])
+    )
+    index = _workspace(
+        tmp_path,
+        {"llm/__init__.py": "", "llm/base.py": base, "llm/openai.py": "", "llm/other.py": ""},
+    )
+    text = (
+        "from llm.base import Provider\n\n\n"
+        "class OpenAI(Provider):\n"
+        "    def complete(self, prompt: str) -> str:\n"
+        "        raw = {'completion': prompt}\n"
+        "        return self."
+    )
+    got = select_context(
+        index, index.root / "llm/openai.py", text, len(text), budget_tokens=150,
+        count_tokens=tokens,
+    )  # fmt: skip
+    block = {s.path: s.text for s in got}.get("llm/base.py", "")
+    assert "def _convert_completion(self, raw: dict) -> str" in block
+    assert "__secret" not in block
+    assert "class Provider:" in block
+    plain = text.replace("return self.", "return ")
+    got = select_context(
+        index, index.root / "llm/openai.py", plain, len(plain), budget_tokens=150,
+        count_tokens=tokens,
+    )  # fmt: skip
+    assert "_convert_completion" not in {s.path: s.text for s in got}.get("llm/base.py", "")
+
+
+def test_class_ancestors_follow_bases_through_files(tmp_path: Path) -> None:
+    # OpenAI extends a local Middle, which extends Provider from base.py, which extends Root:
+    # the ancestors in other files, nearest first; a base defined twice is the imported one.
+    index = _workspace(
+        tmp_path,
+        {
+            "llm/__init__.py": "",
+            "llm/root.py": "class Root:\n    def ping(self) -> None:\n        pass\n",
+            "llm/base.py": (
+                "from llm.root import Root\n\n\nclass Provider(Root):\n"
+                "    def run(self) -> None:\n        pass\n"
+            ),
+            "other/base.py": "class Provider:\n    def walk(self) -> None:\n        pass\n",
+            "llm/openai.py": (
+                "from llm.base import Provider\n\n\nclass Middle(Provider):\n    pass\n\n\n"
+                "class OpenAI(Middle):\n    def go(self) -> None:\n        self.run()\n"
+            ),
+        },
+    )
+    path = index.root / "llm/openai.py"
+    found = class_ancestors(index, path, 9)
+    assert [(s.path, s.name) for s in found] == [
+        ("llm/base.py", "Provider"),
+        ("llm/root.py", "Root"),
+    ]
+    assert class_ancestors(index, path, 0) == []  # not inside a class

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from infilld.engine.receivers import (
+    base_names,
+    calls_own_member,
     declared_type,
     rank_members,
     receiver_types,
@@ -98,3 +100,46 @@ def test_members_rank_by_what_is_typed_then_words_near_the_cursor() -> None:
     assert members[rank_members(members, near, typed="is")[0]] == "isLoggingEnabled"
     # Prefixes count both ways: `log` near the cursor matches `isLoggingEnabled`.
     assert members[rank_members(members, words(["logMessage"]))[0]] == "isLoggingEnabled"
+
+
+@pytest.mark.parametrize(
+    ("signature", "expected"),
+    [
+        ("class OpenAIProvider(BaseProvider):", ["BaseProvider"]),
+        (
+            "@dataclass\nclass A(pkg.Base[dict[str, int]], Generic[T], metaclass=M):",
+            ["Base", "Generic"],
+        ),
+        ("class Plain:", []),
+        ("class Legacy(object):", []),
+        ("export class Store<T extends Row> extends BaseStore<T> implements Sink {", ["BaseStore"]),
+        ("public final class Bridge extends Base implements Runnable {", ["Base"]),
+        ("interface Props extends Base<K>, Extra {", ["Base", "Extra"]),
+        ("class Parser : public Walker<int>, private Helper {", ["Walker", "Helper"]),
+        (
+            "public sealed class Task<T> : AwaiterBase<T>, IDisposable where T : class",
+            ["AwaiterBase", "IDisposable"],
+        ),
+        ("class Command extends Base\n{", ["Base"]),
+    ],
+)
+def test_base_names(signature: str, expected: list[str]) -> None:
+    assert base_names(signature) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("        self.", True),
+        ("        result = self._con", True),
+        ("    this.", True),
+        ("        super().", True),
+        ("        $this->", True),
+        ("        parent::", True),
+        ("        self.client.", False),  # a field's own type, not the class's members
+        ("        other.self.", False),
+        ("        call(self, ", False),
+    ],
+)
+def test_calls_own_member(code: str, expected: bool) -> None:
+    assert calls_own_member(code, len(code)) is expected

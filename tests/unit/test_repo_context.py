@@ -267,3 +267,34 @@ def test_the_block_follows_a_line_that_calls_into_another_type(tmp_path: Path) -
         assert rc.provide(main, text, at_where, 120, count) is offered
         back = rc.follow(main, text, at_ledger, 120, count)  # Ledger again: chosen for Pen
         assert back is not None and ledger_members in [s.text for s in back]
+
+
+def test_the_block_follows_a_line_that_calls_into_an_inherited_member(tmp_path: Path) -> None:
+    # `self.` in a class that extends Ledger (another file): the block chosen at the top of the
+    # class lists Ledger's public API at most; follow() offers one whose receivers' share lists
+    # its members as a subclass sees them, protected `_audit` included (first: the line above
+    # speaks of an audit).
+    posts = [f"    def post_{i}(self, amount: int) -> None:\n        pass\n\n" for i in range(30)]
+    ledger = (
+        "class Ledger:\n"
+        + "".join(posts[:15])
+        + "    def _audit(self, note: str) -> None:\n        pass\n\n"
+        + "".join(posts[15:])
+    )
+    text = (
+        "from ledger import Ledger\n\n\n"
+        "class Shop(Ledger):\n"
+        "    def sell(self, amount: int) -> None:\n"
+        '        audit_note = f"sold {amount}"\n'
+        "        self.\n"
+    )
+    with _editing(tmp_path, {"ledger.py": ledger}, text, budget=120) as (rc, main):
+        at_class = text.index("class Shop")
+        at_self = text.index("self.\n") + len("self.")
+        first = rc.provide(main, text, at_class, 120, count)
+        assert not any("def _audit" in s.text for s in first)
+        offered = rc.follow(main, text, at_self, 120, count)
+        assert offered is not None
+        listed = {s.path: s.text for s in offered}.get("ledger.py", "")
+        assert "def _audit(self, note: str) -> None" in listed
+        assert "class Ledger:" in listed

@@ -35,10 +35,18 @@ from pathlib import Path
 from infilld.config import CompletionSettings
 from infilld.engine.near_code import near_windows, query_identifiers
 from infilld.engine.prompt import Snippet
-from infilld.engine.receivers import rank_members, receiver_types, receivers_near, words
+from infilld.engine.receivers import (
+    base_names,
+    calls_own_member,
+    rank_members,
+    receiver_types,
+    receivers_near,
+    words,
+)
 from infilld.index import Symbol, WorkspaceIndex
 from infilld.index.model import ImportSpec
 from infilld.syntax import (
+    Definition,
     ImportRef,
     char_to_byte,
     enclosing_scopes,
@@ -150,11 +158,15 @@ class _Selector:
             return Counter(extract_references(self.tree, self.language))
         return Counter(m.group() for m in _IDENTIFIER.finditer(self.text))
 
-    def local_names(self) -> set[str]:
+    @cached_property
+    def local_definitions(self) -> list[Definition]:
         if self.tree is None or self.language is None:
-            return set()
+            return []
         source = self.text.encode("utf-8", errors="replace")
-        return {d.name for d in extract_definitions(self.tree, self.language, source)}
+        return extract_definitions(self.tree, self.language, source)
+
+    def local_names(self) -> set[str]:
+        return {d.name for d in self.local_definitions}
 
     @cached_property
     def import_refs(self) -> list[ImportRef]:
@@ -324,21 +336,15 @@ class _Selector:
         pieces: list[_Piece] = []
         if receivers is None:
             receivers = cursor_receivers(
-                self.index, self.path, self.text, self.offset, self.imported_files()
-            )
-        for order, name in enumerate(receivers):
-            types = [
-                d
-                for d in _shown_elsewhere(self.index.definitions(name), self.current, self.family)
-                if d.kind in _TYPE_KINDS or self._is_constructor(d)
+                self.index, self.path, self.text, self.offset, self.imported_files(),
+                self.local_definitions,
+            )  # fmt: skip
+        for order, types in enumerate(self._receiver_groups(receivers)):
+            members = [
+                (sym, m, line)
+                for sym in types
+                for m, line in self._members(sym, inherited=sym in self.ancestors)
             ]
-            # One type, or one C# partial type declared in parts (`partial class Runtime` in
-            # Runtime.cs and Runtime.Delegates.cs); else unknown or too many look-alikes.
-            if len(types) > 1 and not all(
-                d.path.endswith(".cs") and _PARTIAL.search(d.signature) for d in types
-            ):
-                continue
-            members = [(sym, m, line) for sym in types for m, line in self._members(sym)]
             if not members:
                 continue
             ranked = rank_members([m.name for _sym, m, _line in members], near, typed_prefix)
@@ -371,6 +377,41 @@ class _Selector:
             modules = cursor_modules(self.index, self.path, self.text, self.offset, specs)
         pieces.extend(self._module_members(modules, share, near, typed_prefix, len(receivers)))
         return pieces
+
+    @cached_property
+    def ancestors(self) -> list[Symbol]:
+        """When the cursor follows `self.` (`this.`, `super().`), the classes the enclosing class
+        inherits from in other files, nearest first: their members are what comes next, and the
+        file does not show them."""
+        if not calls_own_member(self.text, self.offset):
+            return []
+        line = self.text.count("\n", 0, self.offset)
+        return class_ancestors(self.index, self.path, line, self.local_definitions)
+
+    def _receiver_groups(self, receivers: Sequence[str]) -> list[list[Symbol]]:
+        """The types whose members each receiver's entry lists, in `receivers`' order. The
+        enclosing class's ancestors are one entry (at the first of them), so their members are
+        ranked together; another name is one type, or one C# partial type declared in parts
+        (`partial class Runtime` in Runtime.cs and Runtime.Delegates.cs); unknown or too many
+        look-alikes are left out."""
+        ancestors = {sym.name for sym in self.ancestors}
+        groups: list[list[Symbol]] = []
+        for name in receivers:
+            if name in ancestors:
+                if self.ancestors not in groups:  # one entry stands for all of them
+                    groups.append(self.ancestors)
+                continue
+            types = [
+                d
+                for d in _shown_elsewhere(self.index.definitions(name), self.current, self.family)
+                if d.kind in _TYPE_KINDS or self._is_constructor(d)
+            ]
+            if len(types) == 1 or (
+                types
+                and all(d.path.endswith(".cs") and _PARTIAL.search(d.signature) for d in types)
+            ):
+                groups.append(types)
+        return groups
 
     def _module_members(
         self, modules: Sequence[str], share: int, near: set[str], typed_prefix: str, order: int
@@ -418,9 +459,11 @@ class _Selector:
             )
         return self._constructors[sym]
 
-    def _members(self, sym: Symbol) -> list[tuple[Symbol, str]]:
+    def _members(self, sym: Symbol, *, inherited: bool = False) -> list[tuple[Symbol, str]]:
         """A type's public members, each with its line for the type's stub: those its body
-        holds, or in Go the methods whose receiver it is, in any file of its package."""
+        holds, or in Go the methods whose receiver it is, in any file of its package.
+        `inherited`: the type is a base of the cursor's class, which also sees its protected
+        members (Python's `_helper`, but not a name-mangled `__secret`; `protected` ones)."""
         if sym.path.endswith(".go"):
             package = self.index.package_files(self.index.abspath(sym.path))
             files = [sym.path, *(r for r in map(self.index.relpath, package) if r is not None)]
@@ -450,7 +493,7 @@ class _Selector:
             for m in self.symbols(sym.path)
             if m.container == sym.name
             and sym.start_line < m.start_line <= sym.end_line
-            and m.is_public
+            and (m.is_public or (inherited and _visible_to_subclass(m.name)))
             and m.kind != "class"
             and m.name != sym.name  # a constructor is not called through an instance
         ]
@@ -548,14 +591,84 @@ _SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".c++")
 _HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".h++")
 
 
+def _visible_to_subclass(name: str) -> bool:
+    """A member name a subclass may call although it is not public: Python's `_helper` and
+    dunder methods (`__init__` after `super().`), not a name-mangled `__secret`, nor a
+    JavaScript `#private` one."""
+    return not name.startswith("#") and (not name.startswith("__") or name.endswith("__"))
+
+
+_MAX_ANCESTORS = 4
+
+
+def class_ancestors(
+    index: WorkspaceIndex,
+    path: Path,
+    line: int,
+    own: Sequence[Symbol | Definition] | None = None,
+) -> list[Symbol]:
+    """The repository classes (and interfaces) the innermost class around `line` of `path`
+    inherits from, nearest first, up to _MAX_ANCESTORS, leaving out those in `path` itself
+    (the file shows them) but following their bases. A base name defined more than once is the
+    definition in a file the inheriting class's file imports, else it is not followed. `own`:
+    the definitions of `path`'s buffer, when the caller has parsed it (else the index's)."""
+    if own is None:
+        own = index.file_symbols(path)
+    around = [
+        s
+        for s in own
+        if s.kind in _TYPE_KINDS and s.start_line <= line <= s.end_line and s.signature
+    ]
+    current = index.relpath(path)
+    if not around or current is None:
+        return []
+    family = language_family(path)
+    start = max(around, key=lambda s: s.start_line)
+    seen = {(current, start.name)}
+    # (file, class header) pairs whose bases are still to be followed
+    frontier: list[tuple[str, str]] = [(current, start.signature)]
+    found: list[Symbol] = []
+    while frontier and len(found) < _MAX_ANCESTORS:
+        rel, signature = frontier.pop(0)
+        for name in base_names(signature):
+            defs = [
+                d
+                for d in index.definitions(name)
+                if d.kind in _TYPE_KINDS and (not family or language_family(d.path) == family)
+            ]
+            if len(defs) > 1:
+                imported = {index.relpath(p) for p in index.imports_of(index.abspath(rel))}
+                defs = [d for d in defs if d.path in imported or d.path == rel]
+            if len(defs) != 1 or (defs[0].path, defs[0].name) in seen:
+                continue
+            base = defs[0]
+            seen.add((base.path, base.name))
+            frontier.append((base.path, base.signature))
+            if base.path != current:
+                found.append(base)
+    return found[:_MAX_ANCESTORS]
+
+
 def cursor_receivers(
-    index: WorkspaceIndex, path: Path, text: str, offset: int, included: Iterable[str]
+    index: WorkspaceIndex,
+    path: Path,
+    text: str,
+    offset: int,
+    included: Iterable[str],
+    own: Sequence[Definition] | None = None,
 ) -> list[str]:
     """The declared types of the receivers on the cursor's line (engine/receivers.py); for a C
     or C++ source file, also those its class's header declares (`included`: the workspace files
-    the file includes, relative)."""
+    the file includes, relative). Right after `self.` (`this.`, `super().`), the classes the
+    enclosing class inherits from come first (class_ancestors; `own`: `text`'s definitions,
+    when the caller has parsed it)."""
     headers = _class_headers(index, index.relpath(path), included)
-    return receiver_types(text, offset, headers=headers)
+    types = receiver_types(text, offset, headers=headers)
+    if calls_own_member(text, offset):
+        line = text.count("\n", 0, offset)
+        bases = [b.name for b in class_ancestors(index, path, line, own)]
+        types = [*dict.fromkeys([*bases, *types])]
+    return types
 
 
 def cursor_modules(
@@ -867,4 +980,11 @@ def definition_context(
     return _render(budget.chosen)
 
 
-__all__ = ["ContextSnippet", "definition_context", "select_context"]
+__all__ = [
+    "ContextSnippet",
+    "class_ancestors",
+    "cursor_modules",
+    "cursor_receivers",
+    "definition_context",
+    "select_context",
+]

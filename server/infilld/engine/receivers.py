@@ -25,6 +25,11 @@ MAX_RECEIVERS = 6
 MAX_MENTIONS = 200
 MAX_LINE_CHARS = 1_000
 _NOT_RECEIVERS = frozenset({"this", "self", "super", "$this", "parent", "static", "cls"})
+# The receivers that are the current class or its base: `self.`, `this.`, `super().`, `$this->`.
+# The file shows the class's own members; the inherited ones live in the base classes' files.
+_OWN_RECEIVER = re.compile(
+    r"(?<![\w$.])(?:self|this|cls|\$this|super(?:\(\s*\))?|parent|static)\s*(?:\.|->|::)\s*\w*$"
+)
 _TYPE = r"(?:[A-Za-z_]\w*\.)?([A-Z]\w*)"  # a capitalised type, maybe package-qualified
 _GENERIC = r"(?:<[^<>;(){}=]*(?:<[^<>;(){}=]*>[^<>;(){}=]*)?>)?"  # List<Map<K, V>>, one level deep
 
@@ -46,6 +51,54 @@ def receivers_near(text: str, offset: int, lines_above: int = 10) -> list[str]:
             _add(found, match.group(1))
         start = prev
     return found
+
+
+def calls_own_member(text: str, offset: int) -> bool:
+    """Whether the cursor follows a member access on the current class or its base (`self.`,
+    `this.get`, `super().`, `$this->`, `parent::`): what comes next may be inherited."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return _OWN_RECEIVER.search(text[max(line_start, offset - MAX_LINE_CHARS) : offset]) is not None
+
+
+# A class header's base list: `class A(B, Generic[T], metaclass=M):` (Python), `class A<T>
+# extends B<T> implements I` (JS/TS, Java, PHP), `class A : public B` (C++), `class A : B, I`
+# (C#), `interface I extends J, K` (TS, Java). Only the names, never the generic arguments.
+_CLASS_HEAD = re.compile(r"\b(?:class|struct|interface|record)\s+[A-Za-z_$][\w$]*")
+_GENERIC_ARGS = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")
+_BASE_WORDS = frozenset({"public", "protected", "private", "virtual", "internal", "final"})
+
+
+def base_names(signature: str) -> list[str]:
+    """The names of the classes and interfaces a class header says it extends, in order, each
+    without its module qualifier or type arguments (`pkg.Base[T]` -> Base). `object` and
+    keyword arguments (`metaclass=`) are not bases."""
+    head = _CLASS_HEAD.search(signature)
+    if head is None:
+        return []
+    rest = signature[head.end() :]
+    for _ in range(3):  # generic arguments nest: strip the innermost first
+        rest = _GENERIC_ARGS.sub("", rest)
+    rest = rest.lstrip()
+    if rest.startswith("("):  # Python
+        close = rest.find(")")
+        listed = rest[1:close] if close != -1 else rest[1:]
+    elif (extends := re.match(r"(?:\([^)]*\)\s*)?extends\b([^{]*)", rest)) is not None:
+        listed = re.split(r"\bimplements\b|\bwhere\b", extends.group(1))[0]
+    elif rest.startswith(":"):  # C++ and C#
+        listed = re.split(r"[{;]|\bwhere\b", rest[1:])[0]
+    else:
+        return []
+    names: list[str] = []
+    for part in listed.split(","):
+        if "=" in part:
+            continue  # metaclass=ABCMeta, total=False
+        words = [w for w in re.findall(r"[A-Za-z_$][\w$.]*", part) if w not in _BASE_WORDS]
+        if not words:
+            continue
+        name = words[0].rpartition(".")[2].rpartition("::")[2]
+        if name and name != "object" and name not in names:
+            names.append(name)
+    return names
 
 
 def _code(line: str) -> str:
@@ -173,4 +226,12 @@ def rank_members(members: Sequence[str], near: set[str], typed: str = "") -> lis
     return order
 
 
-__all__ = ["declared_type", "rank_members", "receiver_types", "receivers_near", "words"]
+__all__ = [
+    "base_names",
+    "calls_own_member",
+    "declared_type",
+    "rank_members",
+    "receiver_types",
+    "receivers_near",
+    "words",
+]
