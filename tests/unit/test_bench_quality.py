@@ -192,6 +192,49 @@ def test_members_of_repository_types_and_modules(tmp_path: Path) -> None:
     ]
 
 
+def test_inherited_members_reached_through_self_are_tasks(tmp_path: Path) -> None:
+    """`self.name` / `this.name` is a task when the line's class inherits `name` from a class
+    in another file (here through a local intermediate class); the class's own members and a
+    member the class overrides are not."""
+    files = {
+        "llm/__init__.py": "",
+        "llm/base.py": (
+            "class Provider:\n"
+            "    def _convert_response(self, raw: dict) -> str:\n"
+            "        return str(raw)\n\n"
+            "    def complete(self, prompt: str) -> str:\n"
+            "        return prompt\n"
+        ),
+        "llm/openai.py": (
+            "from llm.base import Provider\n\n\n"
+            "class Middle(Provider):\n"
+            "    pass\n\n\n"
+            "class OpenAI(Middle):\n"
+            "    def complete(self, prompt: str) -> str:\n"
+            "        answer = self._convert_response({'text': prompt})\n"
+            "        return self.complete_local(answer)\n\n"
+            "    def complete_local(self, text: str) -> str:\n"
+            "        return text.strip()\n"
+        ),
+        "web/base.ts": (
+            "export class Emitter {\n  protected emitInner(name: string): void {}\n}\n"
+        ),
+        "web/sub.ts": (
+            'import { Emitter } from "./base";\n\n'
+            "export class Subscription extends Emitter {\n"
+            "  close(): void {\n"
+            "    this.emitInner(`closed`);\n"
+            "  }\n"
+            "}\n"
+        ),
+    }
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    assert _tasks_in(root, cache, files, "llm/openai.py") == [
+        (9, "_convert_response", "_convert_response({'text': prompt})"),
+    ]
+    assert _tasks_in(root, cache, files, "web/sub.ts") == [(4, "emitInner", "emitInner(`closed`);")]
+
+
 def test_commonjs_requires_name_their_bindings(tmp_path: Path) -> None:
     # `const { total } = require("./money")` imports total by name, as an ES import would; the
     # definitions it reaches include `exports.round = function`.

@@ -34,13 +34,14 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 import msgspec
 from tree_sitter import Node, QueryCursor, Tree
 
+from infilld.engine.context import class_ancestors
 from infilld.index import Symbol, WorkspaceIndex
 from infilld.syntax import LoadedLanguage, language_for_source, parse
 from infilld.syntax import imports as extract_imports
@@ -225,16 +226,22 @@ def _repo_member(
     imported_names: set[str],
     imported_files: set[str],
     file_words: set[str],
+    ancestors: Callable[[int], frozenset[str]],
 ) -> bool:
     """Whether `x.name` in Python or JS/TS reaches the repository's `name`, not a library's
     member of the same name (`items.forEach`, `Object.keys`): `x` is a module or namespace the
     file imports from a file that defines `name` (`from . import _debug`, then
     `_debug.DONT_LOG`), or `name` is a member of a type the file names and `x`'s own name says
-    it is one (`tool_registry.register_tool`, with `ToolRegistry` named in the file)."""
+    it is one (`tool_registry.register_tool`, with `ToolRegistry` named in the file), or `x` is
+    `self` (`this`, `super()`) and `name` is inherited from a class of another file that the
+    line's class extends (`ancestors`: their names, for a 0-based line)."""
     parent = node.parent
     target = parent.child_by_field_name("object") if parent is not None else None
     if target is None:
         return False
+    if _node_name(target) in _OWN_OBJECTS:
+        # `self.name` inherited: a class this line's class extends, in another file, has it.
+        return not ancestors(node.start_point.row).isdisjoint(verdict.owners)
     if target.type == "identifier":
         qualifier = _node_name(target)
         if qualifier in imported_names and imported_files.intersection(verdict.files):
@@ -245,6 +252,10 @@ def _repo_member(
     if not words or not verdict.owners or verdict.owners.isdisjoint(file_words):
         return False
     return any(_names_type(words[-1], owner) for owner in verdict.owners)
+
+
+# The objects that are the current class or its base (`self.x`, `this.x`, `super().x`).
+_OWN_OBJECTS = frozenset({"self", "this", "super", "super()", "cls"})
 
 
 def _node_name(node: Node) -> str:
@@ -284,6 +295,13 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
     done_lines: set[int] = set()
     verdicts: dict[str, _Verdict | None] = {}
     file_words = set(_WORD.findall(text))
+    inherited: dict[int, frozenset[str]] = {}
+
+    def ancestors(row: int) -> frozenset[str]:
+        if row not in inherited:
+            inherited[row] = frozenset(a.name for a in class_ancestors(index, path, row))
+        return inherited[row]
+
     for node in _references(tree, language):
         row = node.start_point.row
         if row in done_lines or row in excluded or node.end_point.row != row:
@@ -309,7 +327,9 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
             if imported_files is None:
                 imported_files = _imported_files(index, path)
             if member:
-                if not _repo_member(node, verdict, imported_names, imported_files, file_words):
+                if not _repo_member(
+                    node, verdict, imported_names, imported_files, file_words, ancestors
+                ):
                     continue
             elif not imported_files.intersection(defined_in):
                 continue
