@@ -42,6 +42,7 @@ import msgspec
 from tree_sitter import Node, QueryCursor, Tree
 
 from infilld.engine.context import class_ancestors
+from infilld.engine.receivers import OWN_OBJECTS
 from infilld.index import Symbol, WorkspaceIndex
 from infilld.syntax import LoadedLanguage, language_for_source, parse
 from infilld.syntax import imports as extract_imports
@@ -239,7 +240,7 @@ def _repo_member(
     target = parent.child_by_field_name("object") if parent is not None else None
     if target is None:
         return False
-    if _node_name(target) in _OWN_OBJECTS:
+    if _node_name(target).removesuffix("()") in OWN_OBJECTS:  # super() too
         # `self.name` inherited: a class this line's class extends, in another file, has it.
         return not ancestors(node.start_point.row).isdisjoint(verdict.owners)
     if target.type == "identifier":
@@ -252,10 +253,6 @@ def _repo_member(
     if not words or not verdict.owners or verdict.owners.isdisjoint(file_words):
         return False
     return any(_names_type(words[-1], owner) for owner in verdict.owners)
-
-
-# The objects that are the current class or its base (`self.x`, `this.x`, `super().x`).
-_OWN_OBJECTS = frozenset({"self", "this", "super", "super()", "cls"})
 
 
 def _node_name(node: Node) -> str:

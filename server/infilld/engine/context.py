@@ -337,7 +337,7 @@ class _Selector:
         if receivers is None:
             receivers = cursor_receivers(
                 self.index, self.path, self.text, self.offset, self.imported_files(),
-                self.local_definitions,
+                self.ancestors,
             )  # fmt: skip
         for order, types in enumerate(self._receiver_groups(receivers)):
             members = [
@@ -396,10 +396,12 @@ class _Selector:
         look-alikes are left out."""
         ancestors = {sym.name for sym in self.ancestors}
         groups: list[list[Symbol]] = []
+        grouped = False  # one entry, at the first of them, stands for all the ancestors
         for name in receivers:
             if name in ancestors:
-                if self.ancestors not in groups:  # one entry stands for all of them
+                if not grouped:
                     groups.append(self.ancestors)
+                    grouped = True
                 continue
             types = [
                 d
@@ -655,19 +657,19 @@ def cursor_receivers(
     text: str,
     offset: int,
     included: Iterable[str],
-    own: Sequence[Definition] | None = None,
+    ancestors: Sequence[Symbol] | None = None,
 ) -> list[str]:
     """The declared types of the receivers on the cursor's line (engine/receivers.py); for a C
     or C++ source file, also those its class's header declares (`included`: the workspace files
     the file includes, relative). Right after `self.` (`this.`, `super().`), the classes the
-    enclosing class inherits from come first (class_ancestors; `own`: `text`'s definitions,
-    when the caller has parsed it)."""
+    enclosing class inherits from come first (`ancestors`, when the caller has found them with
+    class_ancestors)."""
     headers = _class_headers(index, index.relpath(path), included)
     types = receiver_types(text, offset, headers=headers)
     if calls_own_member(text, offset):
-        line = text.count("\n", 0, offset)
-        bases = [b.name for b in class_ancestors(index, path, line, own)]
-        types = [*dict.fromkeys([*bases, *types])]
+        if ancestors is None:
+            ancestors = class_ancestors(index, path, text.count("\n", 0, offset))
+        types = [*dict.fromkeys([*(b.name for b in ancestors), *types])]
     return types
 
 

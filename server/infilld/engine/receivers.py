@@ -24,11 +24,14 @@ MAX_HEADER_CHARS = 200_000  # a class's header is read whole: its fields are whe
 MAX_RECEIVERS = 6
 MAX_MENTIONS = 200
 MAX_LINE_CHARS = 1_000
-_NOT_RECEIVERS = frozenset({"this", "self", "super", "$this", "parent", "static", "cls"})
-# The receivers that are the current class or its base: `self.`, `this.`, `super().`, `$this->`.
-# The file shows the class's own members; the inherited ones live in the base classes' files.
+# The objects that are the current class or its base (`self.`, `this.`, `super().`, `$this->`,
+# `parent::`): never a receiver of another type. The file shows the class's own members; the
+# inherited ones live in the base classes' files.
+OWN_OBJECTS = frozenset({"this", "self", "super", "$this", "parent", "static", "cls"})
 _OWN_RECEIVER = re.compile(
-    r"(?<![\w$.])(?:self|this|cls|\$this|super(?:\(\s*\))?|parent|static)\s*(?:\.|->|::)\s*\w*$"
+    r"(?<![\w$.])(?:"
+    + "|".join(re.escape(name) for name in sorted(OWN_OBJECTS, key=len, reverse=True))
+    + r")(?:\(\s*\))?\s*(?:\.|->|::)\s*\w*$"
 )
 _TYPE = r"(?:[A-Za-z_]\w*\.)?([A-Z]\w*)"  # a capitalised type, maybe package-qualified
 _GENERIC = r"(?:<[^<>;(){}=]*(?:<[^<>;(){}=]*>[^<>;(){}=]*)?>)?"  # List<Map<K, V>>, one level deep
@@ -107,7 +110,7 @@ def _code(line: str) -> str:
 
 
 def _add(found: list[str], name: str) -> None:
-    if name not in _NOT_RECEIVERS and name not in found:
+    if name not in OWN_OBJECTS and name not in found:
         found.append(name)
 
 
@@ -227,6 +230,7 @@ def rank_members(members: Sequence[str], near: set[str], typed: str = "") -> lis
 
 
 __all__ = [
+    "OWN_OBJECTS",
     "base_names",
     "calls_own_member",
     "declared_type",
