@@ -209,6 +209,38 @@ def llama_last(engine: CompletionEngine) -> Any:
     return engine.last
 
 
+# Deep indentation inside a call's parentheses: spelled again token by token, the 32 spaces led
+# the model into a run of single spaces until its token limit (healing.py).
+QUEUE_BEFORE = """class Player:
+    async def _pump(self, source, out_queue):
+        pending = []
+        async for frame in source:
+            if frame is not None:
+                pending.append(frame)
+                if len(pending) >= self.batch:
+                    samples = self._decode(pending)
+                    if self.settings.normalize:
+                        samples = self.settings.normalize(samples)
+                    await out_queue.put(
+"""
+QUEUE_AFTER = """
+                    )  # hand over to the consumer
+                    pending = []
+        if pending:
+            samples = self._decode(pending)
+            await out_queue.put(PlayerEventSamples(data=samples))
+"""
+
+
+def test_code_starts_where_the_indentation_at_the_cursor_ends(llama: LlamaBackend) -> None:
+    request = GenerationRequest(
+        prompt=[FIM_PREFIX, QUEUE_BEFORE, FIM_SUFFIX, QUEUE_AFTER, FIM_MIDDLE, " " * 32],
+        max_tokens=8, cancel=threading.Event(), heal=True,
+    )  # fmt: skip
+    result = llama.submit(lambda: llama.generate(request)).result(timeout=120)
+    assert result.text[:1].strip(), f"blank after the indentation: {result.text!r}"
+
+
 def test_cancel_stops_generation_within_a_token_or_two(llama: LlamaBackend) -> None:
     cancel = threading.Event()
     seen: list[str] = []  # the text after each generated token

@@ -32,6 +32,7 @@ from infilld.backends.base import (
     Special,
     StopReason,
 )
+from infilld.backends.healing import TokenHealer, is_indentation
 from infilld.backends.kvstate import KVStateStore, plan_reuse
 from infilld.config import ModelSettings
 from infilld.errors import BackendError, BackendNotReadyError, ModelLoadError
@@ -96,7 +97,7 @@ class LlamaBackend:
         self._special: dict[str, int] = {}
         self._stop_ids: frozenset[int] = frozenset()
         self.gpu_offload = False
-        self._by_first_byte: dict[int, list[tuple[int, bytes]]] | None = None
+        self._token_healer: TokenHealer | None = None
         self._abort_flag: Any = None  # b"x" while the batch being evaluated is cancelled
         self._abort_cb: Any = None  # keeps the callback object alive while the context lives
         self._key: str | None = None  # the file whose prompt the live KV cache holds
@@ -166,7 +167,7 @@ class LlamaBackend:
         stops.add(int(self._llm.token_eos()))
         self._stop_ids = frozenset(stops)
         report(0.9, "indexing the vocabulary")
-        self._vocab_index()
+        self._healer()
         log.info(
             "model %s loaded: n_ctx=%d threads=%d gpu_layers=%d flash_attn=%s",
             self._path.name,
@@ -325,28 +326,15 @@ class LlamaBackend:
                 break
         return int(llm.n_tokens) - common
 
-    def _vocab_index(self) -> dict[int, list[tuple[int, bytes]]]:
-        """Token texts grouped by first byte (built once, for token healing)."""
-        if self._by_first_byte is None:
+    def _healer(self) -> TokenHealer:
+        """The vocabulary indexed for token healing (built once)."""
+        if self._token_healer is None:
             llm = self._require()
-            groups: dict[int, list[tuple[int, bytes]]] = {}
             specials = set(self._special.values())
-            for tid in range(llm.n_vocab()):
-                if tid in specials:
-                    continue
-                piece = llm.detokenize([tid])
-                if piece:
-                    groups.setdefault(piece[0], []).append((tid, piece))
-            self._by_first_byte = groups
-        return self._by_first_byte
-
-    def _allowed(self, remaining: bytes) -> list[int]:
-        """Tokens consistent with the healed fragment: they start it, or it starts them."""
-        return [
-            tid
-            for tid, piece in self._vocab_index().get(remaining[0], [])
-            if piece.startswith(remaining) or remaining.startswith(piece)
-        ]
+            self._token_healer = TokenHealer(
+                (tid, llm.detokenize([tid])) for tid in range(llm.n_vocab()) if tid not in specials
+            )
+        return self._token_healer
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
         import numpy as np
@@ -354,14 +342,20 @@ class LlamaBackend:
         llm = self._require()
         start = time.monotonic()
         ids = self.encode(request.prompt)
-        # Token healing: the cursor often sits inside what the model would emit as one token
-        # ("    " before "if", "lin" before "e_discount"). Drop the prompt's last token and make the
-        # first generated tokens spell it again, so the model picks the natural tokenization.
+        # Token healing (healing.py): drop the prompt's last token and make the first generated
+        # tokens spell it again, so the model picks the natural tokenization.
         heal = b""
         last = request.prompt[-1] if request.prompt else None
         if request.heal and isinstance(last, str) and last and ids:
             heal = llm.detokenize([ids[-1]])
             ids = ids[:-1]
+        respelled = 1 if heal else 0  # prompt tokens the generation spells again
+        code_next = is_indentation(heal) and bool(self._healer().allowed(heal[-1:], code_next=True))
+        if code_next:  # indentation: keep all but its last blank, which starts the code
+            if len(heal) > 1:
+                ids += llm.tokenize(heal[:-1], add_bos=False, special=False)
+                respelled = 0  # the prompt's last token is back in `ids`, one blank shorter
+            heal = heal[-1:]
         room = llm.n_ctx() - request.max_tokens - 1
         if len(ids) > room:
             # The engine budgets prompts to fit; if one still does not, keep its end (the cursor).
@@ -381,7 +375,7 @@ class LlamaBackend:
             return GenerationResult(
                 text=text,
                 stop_reason=reason,
-                prompt_tokens=len(ids) + (1 if heal else 0),
+                prompt_tokens=len(ids) + respelled,
                 evaluated_tokens=evaluated,
                 generated_tokens=len(out),
                 prompt_ms=prompt_ms,
@@ -403,12 +397,19 @@ class LlamaBackend:
             logits = np.ctypeslib.as_array(ptr, shape=(n_vocab,))
             remaining = heal[len(raw) :] if len(raw) < len(heal) else b""
             if remaining:
-                allowed = np.array(self._allowed(remaining), dtype=np.intc)
+                allowed = np.array(
+                    self._healer().allowed(remaining, code_next=code_next), dtype=np.intc
+                )
                 if allowed.size == 0:  # cannot happen with a sane vocabulary; do not heal
                     heal = raw
                     token = int(np.argmax(logits))
                 else:
                     token = int(allowed[int(np.argmax(logits[allowed]))])
+            elif code_next and len(raw) == len(heal):
+                # The indentation is spelled by a lone blank: code starts now, not another blank.
+                logits = logits.copy()
+                logits[np.asarray(self._healer().blank_starts(), dtype=np.intc)] = -np.inf
+                token = _sample(logits, request.temperature, rng)
             else:
                 token = _sample(logits, request.temperature, rng)
             if token in stop_ids:
