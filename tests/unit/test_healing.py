@@ -36,15 +36,21 @@ def test_the_last_blank_of_indentation_must_go_on_with_code() -> None:
     assert sorted(healer().allowed(b" ", code_next=True)) == [1, 4, 5, 13]
     assert sorted(healer().allowed(b"\t", code_next=True)) == [7, 8]
     # After the lone blank, no token that starts with another blank.
-    assert healer().blank_starts() == [1, 2, 3, 4, 5, 6, 7, 8, 13]
+    assert healer().blank_starts().tolist() == [1, 2, 3, 4, 5, 6, 7, 8, 13]
 
 
 def test_no_token_fits_gives_an_empty_list() -> None:
-    assert healer().allowed(b"z") == []
-    assert healer().allowed(b"l", code_next=True) == [9, 10, 11, 12]
-    assert TokenHealer([(1, b"  ")]).allowed(b" ", code_next=True) == []
+    assert healer().allowed(b"z").tolist() == []
+    assert healer().allowed(b"l", code_next=True).tolist() == [9, 10, 11, 12]
+    assert TokenHealer([(1, b"  ")]).allowed(b" ", code_next=True).tolist() == []
 
 
 def test_indentation_is_only_blanks() -> None:
     assert is_indentation(b"    ") and is_indentation(b"\t ")
     assert not is_indentation(b"") and not is_indentation(b"  x") and not is_indentation(b"\n  ")
+
+
+def test_a_fragment_is_scanned_once() -> None:
+    h = healer()
+    assert h.allowed(b" ", code_next=True) is h.allowed(b" ", code_next=True)
+    assert h.allowed(b" ") is not h.allowed(b" ", code_next=True)

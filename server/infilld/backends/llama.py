@@ -350,7 +350,9 @@ class LlamaBackend:
             heal = llm.detokenize([ids[-1]])
             ids = ids[:-1]
         respelled = 1 if heal else 0  # prompt tokens the generation spells again
-        code_next = is_indentation(heal) and bool(self._healer().allowed(heal[-1:], code_next=True))
+        code_next = (
+            is_indentation(heal) and self._healer().allowed(heal[-1:], code_next=True).size > 0
+        )
         if code_next:  # indentation: keep all but its last blank, which starts the code
             if len(heal) > 1:
                 ids += llm.tokenize(heal[:-1], add_bos=False, special=False)
@@ -397,9 +399,7 @@ class LlamaBackend:
             logits = np.ctypeslib.as_array(ptr, shape=(n_vocab,))
             remaining = heal[len(raw) :] if len(raw) < len(heal) else b""
             if remaining:
-                allowed = np.array(
-                    self._healer().allowed(remaining, code_next=code_next), dtype=np.intc
-                )
+                allowed = self._healer().allowed(remaining, code_next=code_next)
                 if allowed.size == 0:  # cannot happen with a sane vocabulary; do not heal
                     heal = raw
                     token = int(np.argmax(logits))
@@ -408,7 +408,7 @@ class LlamaBackend:
             elif code_next and len(raw) == len(heal):
                 # The indentation is spelled by a lone blank: code starts now, not another blank.
                 logits = logits.copy()
-                logits[np.asarray(self._healer().blank_starts(), dtype=np.intc)] = -np.inf
+                logits[self._healer().blank_starts()] = -np.inf
                 token = _sample(logits, request.temperature, rng)
             else:
                 token = _sample(logits, request.temperature, rng)
