@@ -665,6 +665,86 @@ def test_after_self_the_block_lists_the_inherited_members(tmp_path: Path) -> Non
     assert "_convert_completion" not in {s.path: s.text for s in got}.get("llm/base.py", "")
 
 
+def test_a_receivers_type_brings_the_members_it_inherits(tmp_path: Path) -> None:
+    # `result.` where result is a RunResult, whose base in another file defines the fields:
+    # the block lists the base's public members after the type's own, and not its protected
+    # ones (another class cannot call those). A type of the current file brings its bases too,
+    # since the window may show the type but not what it inherits.
+    base = (
+        "class RunResultBase:\n"
+        "    raw_responses: list[str]\n"
+        "    input_guardrail_results: list[str]\n\n"
+        "    def _private_helper(self) -> None:\n        pass\n"
+    )
+    index = _workspace(
+        tmp_path,
+        {
+            "agents/__init__.py": "",
+            "agents/base.py": base,
+            "agents/result.py": (
+                "from agents.base import RunResultBase\n\n\n"
+                "class RunResult(RunResultBase):\n    final_output: str\n"
+            ),
+            "agents/pretty.py": "",
+        },
+    )
+    text = (
+        "from agents.result import RunResult\n\n\n"
+        "def pretty(result: RunResult) -> str:\n"
+        "    return str(result."
+    )
+    got = select_context(
+        index, index.root / "agents/pretty.py", text, len(text), budget_tokens=200,
+        count_tokens=tokens,
+    )  # fmt: skip
+    blocks = {s.path: s.text for s in got}
+    assert "final_output: str" in blocks.get("agents/result.py", "")
+    assert "raw_responses: list[str]" in blocks.get("agents/base.py", "")
+    assert "_private_helper" not in blocks.get("agents/base.py", "")
+    local = (
+        "from agents.base import RunResultBase\n\n\n"
+        "class LocalResult(RunResultBase):\n    pass\n\n\n"
+        "def pretty(result: LocalResult) -> str:\n"
+        "    return str(result."
+    )
+    index.update_buffer(index.root / "agents/pretty.py", local)
+    got = select_context(
+        index, index.root / "agents/pretty.py", local, len(local), budget_tokens=200,
+        count_tokens=tokens,
+    )  # fmt: skip
+    assert "raw_responses: list[str]" in {s.path: s.text for s in got}.get("agents/base.py", "")
+
+
+def test_a_go_receiver_brings_the_methods_its_struct_embeds(tmp_path: Path) -> None:
+    # `s.` in a method of Server, which embeds *Base from another file of the package: Base's
+    # methods are Server's too (Go promotes them), so they open the block, ranked by the words
+    # near the cursor.
+    steps = [f"func (b *Base) Step{i}(n int) int {{\n\treturn n + {i}\n}}\n\n" for i in range(30)]
+    index = _workspace(
+        tmp_path,
+        {
+            "go.mod": "module example.com/srv\n",
+            "srv/base.go": (
+                "package srv\n\ntype Base struct {\n\tname string\n}\n\n"
+                + "".join(steps[:15])
+                + "func (b *Base) LogMessage(msg string) {}\n\n"
+                + "".join(steps[15:])
+            ),
+            "srv/server.go": "",
+        },
+    )
+    path = index.root / "srv/server.go"
+    text = (
+        "package srv\n\ntype Server struct {\n\t*Base\n\tport int\n}\n\n"
+        'func (s *Server) Run() {\n\tmessage := "starting"\n\ts.'
+    )
+    index.update_buffer(path, text)
+    got = select_context(index, path, text, len(text), budget_tokens=120, count_tokens=tokens)
+    block = {s.path: s.text for s in got}.get("srv/base.go", "")
+    assert block.startswith("type Base struct { ... }\n")
+    assert "func (b *Base) LogMessage(msg string)\n" in block
+
+
 def test_class_ancestors_follow_bases_through_files(tmp_path: Path) -> None:
     # OpenAI extends a local Middle, which extends Provider from base.py, which extends Root:
     # the ancestors in other files, nearest first; a base defined twice is the imported one.

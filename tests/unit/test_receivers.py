@@ -121,6 +121,14 @@ def test_members_rank_by_what_is_typed_then_words_near_the_cursor() -> None:
             ["AwaiterBase", "IDisposable"],
         ),
         ("class Command extends Base\n{", ["Base"]),
+        (
+            "type Server struct {\n\t*Base\n\tsync.Mutex // guards name\n\tname string\n"
+            '\tOptions `json:"options"`\n\tList[T]\n}',
+            ["Base", "Mutex", "Options", "List"],
+        ),
+        ("type ReadCloser interface {\n\tReader\n\tClose() error\n}", ["Reader"]),
+        ("type Point struct { X, Y int }", []),
+        ("type Handler func(w Writer)", []),
     ],
 )
 def test_base_names(signature: str, expected: list[str]) -> None:

@@ -67,7 +67,7 @@ _SCORE_NEAR_CODE = 20.0  # + similarity: above every definition bonus combined
 _SCORE_RECEIVER = 30.0  # the members of the types the cursor's code calls into: before all else
 _RECEIVER_SHARE = 3  # ... but at most a third of the budget
 _MAX_MODULE_RECEIVERS = 2  # modules on the cursor's line whose API comes first (`_json.`)
-_TYPE_KINDS = frozenset({"class", "interface", "type", "enum"})
+TYPE_KINDS = frozenset({"class", "interface", "type", "enum"})  # kinds that have members and bases
 _PARTIAL = re.compile(r"\bpartial\b")
 _RECEIVER_CONTEXT_LINES = 3  # lines above the cursor whose words rank a type's members
 _PRIVATE = re.compile(r"\bprivate\b")  # Java, C#, PHP, TS: not callable from another class
@@ -406,14 +406,29 @@ class _Selector:
             types = [
                 d
                 for d in _shown_elsewhere(self.index.definitions(name), self.current, self.family)
-                if d.kind in _TYPE_KINDS or self._is_constructor(d)
+                if d.kind in TYPE_KINDS or self._is_constructor(d)
             ]
             if len(types) == 1 or (
                 types
                 and all(d.path.endswith(".cs") and _PARTIAL.search(d.signature) for d in types)
             ):
-                groups.append(types)
+                groups.append([*types, *self._bases_of(types[0])])
+            elif not types:
+                # A type of this file: the window may show its members, but not those it
+                # inherits from other files (`agent.tools` where Agent extends AgentBase).
+                local = [
+                    d
+                    for d in self.index.definitions(name)
+                    if d.path == self.current and d.kind in TYPE_KINDS
+                ]
+                if len(local) == 1 and (bases := self._bases_of(local[0])):
+                    groups.append(bases)
         return groups
+
+    def _bases_of(self, sym: Symbol) -> list[Symbol]:
+        """The classes of other files a receiver's type inherits from: a receiver has their
+        public members too (`result.raw_responses`, defined by RunResult's base)."""
+        return type_ancestors(self.index, sym.path, sym.name, sym.signature, self.current)
 
     def _module_members(
         self, modules: Sequence[str], share: int, near: set[str], typed_prefix: str, order: int
@@ -610,43 +625,52 @@ def class_ancestors(
     own: Sequence[Symbol | Definition] | None = None,
 ) -> list[Symbol]:
     """The repository classes (and interfaces) the innermost class around `line` of `path`
-    inherits from, nearest first, up to _MAX_ANCESTORS, leaving out those in `path` itself
-    (the file shows them) but following their bases. A base name defined more than once is the
-    definition in a file the inheriting class's file imports, else it is not followed. `own`:
-    the definitions of `path`'s buffer, when the caller has parsed it (else the index's)."""
+    inherits from, nearest first, as type_ancestors finds them. `own`: the definitions of
+    `path`'s buffer, when the caller has parsed it (else the index's)."""
     if own is None:
         own = index.file_symbols(path)
     around = [
         s
         for s in own
-        if s.kind in _TYPE_KINDS and s.start_line <= line <= s.end_line and s.signature
+        if s.kind in TYPE_KINDS and s.start_line <= line <= s.end_line and s.signature
     ]
     current = index.relpath(path)
     if not around or current is None:
         return []
-    family = language_family(path)
     start = max(around, key=lambda s: s.start_line)
-    seen = {(current, start.name)}
+    return type_ancestors(index, current, start.name, start.signature, current)
+
+
+def type_ancestors(
+    index: WorkspaceIndex, rel: str, name: str, signature: str, shown: str | None
+) -> list[Symbol]:
+    """The repository classes (and interfaces) the type `name`, declared by `signature` in the
+    file `rel`, inherits from, nearest first, up to _MAX_ANCESTORS, leaving out those in the
+    file `shown` (the prompt's file shows them) but following their bases. A base name defined
+    more than once is the definition in a file the inheriting class's file imports, else it is
+    not followed."""
+    family = language_family(rel)
+    seen = {(rel, name)}
     # (file, class header) pairs whose bases are still to be followed
-    frontier: list[tuple[str, str]] = [(current, start.signature)]
+    frontier: list[tuple[str, str]] = [(rel, signature)]
     found: list[Symbol] = []
     while frontier and len(found) < _MAX_ANCESTORS:
-        rel, signature = frontier.pop(0)
-        for name in base_names(signature):
+        at, header = frontier.pop(0)
+        for base_name in base_names(header):
             defs = [
                 d
-                for d in index.definitions(name)
-                if d.kind in _TYPE_KINDS and (not family or language_family(d.path) == family)
+                for d in index.definitions(base_name)
+                if d.kind in TYPE_KINDS and (not family or language_family(d.path) == family)
             ]
             if len(defs) > 1:
-                imported = {index.relpath(p) for p in index.imports_of(index.abspath(rel))}
-                defs = [d for d in defs if d.path in imported or d.path == rel]
+                imported = {index.relpath(p) for p in index.imports_of(index.abspath(at))}
+                defs = [d for d in defs if d.path in imported or d.path == at]
             if len(defs) != 1 or (defs[0].path, defs[0].name) in seen:
                 continue
             base = defs[0]
             seen.add((base.path, base.name))
             frontier.append((base.path, base.signature))
-            if base.path != current:
+            if base.path != shown:
                 found.append(base)
     return found[:_MAX_ANCESTORS]
 
@@ -983,10 +1007,12 @@ def definition_context(
 
 
 __all__ = [
+    "TYPE_KINDS",
     "ContextSnippet",
     "class_ancestors",
     "cursor_modules",
     "cursor_receivers",
     "definition_context",
     "select_context",
+    "type_ancestors",
 ]

@@ -69,12 +69,23 @@ def calls_own_member(text: str, offset: int) -> bool:
 _CLASS_HEAD = re.compile(r"\b(?:class|struct|interface|record)\s+[A-Za-z_$][\w$]*")
 _GENERIC_ARGS = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")
 _BASE_WORDS = frozenset({"public", "protected", "private", "virtual", "internal", "final"})
+# Go has no bases but embeds: `type Server struct { *Base; sync.Mutex; name string }` promotes
+# Base's and Mutex's methods to Server, as an interface's embedded interfaces' are to it.
+_GO_TYPE_BODY = re.compile(r"^\s*type\s+\w+(?:\[[^\]]*\])?\s+(?:struct|interface)\s*\{(.*)\}", re.S)
+_GO_EMBEDDED = re.compile(r"\*?(?:\w+\.)?(\w+)(?:\[[^\]]*\])?(?:\s+`[^`]*`)?")
 
 
 def base_names(signature: str) -> list[str]:
     """The names of the classes and interfaces a class header says it extends, in order, each
-    without its module qualifier or type arguments (`pkg.Base[T]` -> Base). `object` and
-    keyword arguments (`metaclass=`) are not bases."""
+    without its module qualifier or type arguments (`pkg.Base[T]` -> Base), or those a Go
+    struct or interface embeds. `object` and keyword arguments (`metaclass=`) are not bases."""
+    go = _GO_TYPE_BODY.match(signature)
+    if go is not None:
+        embedded = (
+            _GO_EMBEDDED.fullmatch(f.split("//")[0].strip())
+            for f in re.split(r"[\n;]", go.group(1))
+        )
+        return list(dict.fromkeys(m.group(1) for m in embedded if m is not None))
     head = _CLASS_HEAD.search(signature)
     if head is None:
         return []
