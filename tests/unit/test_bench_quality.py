@@ -235,6 +235,36 @@ def test_inherited_members_reached_through_self_are_tasks(tmp_path: Path) -> Non
     assert _tasks_in(root, cache, files, "web/sub.ts") == [(4, "emitInner", "emitInner(`closed`);")]
 
 
+def test_members_a_named_type_inherits_are_tasks(tmp_path: Path) -> None:
+    """`agent.tools` is a task when the file names `Agent`, `agent` reads as one, and `tools`
+    belongs to a class of another file that Agent extends; a member of an unrelated class is
+    not, nor one reached through a name that reads as no type the file names."""
+    files = {
+        "agents/__init__.py": "",
+        "agents/base.py": (
+            "class AgentBase:\n"
+            "    tools: list[str]\n\n"
+            "    def get_all_tools(self) -> list[str]:\n"
+            "        return self.tools\n"
+        ),
+        "agents/other.py": "class Registry:\n    def lookup_entry(self) -> None:\n        pass\n",
+        "agents/agent.py": (
+            "from agents.base import AgentBase\n\n\nclass Agent(AgentBase):\n    name: str\n"
+        ),
+        "agents/run.py": (
+            "from agents.agent import Agent\n\n\n"
+            "def run(agent: Agent, helper: object) -> None:\n"
+            "    found = agent.get_all_tools()\n"
+            "    other = agent.lookup_entry()\n"
+            "    again = helper.get_all_tools()\n"
+        ),
+    }
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    assert _tasks_in(root, cache, files, "agents/run.py") == [
+        (4, "get_all_tools", "get_all_tools()"),
+    ]
+
+
 def test_commonjs_requires_name_their_bindings(tmp_path: Path) -> None:
     # `const { total } = require("./money")` imports total by name, as an ES import would; the
     # definitions it reaches include `exports.round = function`.

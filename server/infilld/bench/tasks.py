@@ -10,7 +10,9 @@ line. A bare name that merely matches a definition elsewhere (`type`, `connect`,
   (`items.append`, `Object.keys`): `x` is a module the file imports from a file that defines
   the name (`from . import _debug`, then `_debug.DONT_LOG`; `import * as fmt`), or the name
   belongs to a type the file names and `x` is named after that type (`tool_registry.` for
-  `ToolRegistry`, `tool.` for `FunctionTool`). Keyword arguments and object keys are skipped;
+  `ToolRegistry`, `tool.` for `FunctionTool`), or to a class of another file that such a type
+  inherits from (`agent.tools`, where `Agent` extends `AgentBase`, which defines `tools`).
+  Keyword arguments and object keys are skipped;
 - the other languages import files, packages or modules (`#include "config.h"`, Go's
   `import "example.com/m/util"`, Rust's `use crate::config`, Java's `import a.b.Config`, PHP's
   `use App\\Util\\Helper`), so one of the files that define the name must be among the files the
@@ -20,8 +22,8 @@ line. A bare name that merely matches a definition elsewhere (`type`, `connect`,
   it, since the language makes their names visible without an import. There a member position is
   a task like any other: `util.Do(` is Go's only way to call another package's function. But a
   member of the repository's types is reached through one of them, so after a qualifier
-  (`uri.getPath()`, `names.Length`) it is a task only if the file names one of those types;
-  otherwise it is a library's member of the same name.
+  (`uri.getPath()`, `names.Length`) it is a task only if the file names one of those types or
+  a type that inherits from one; otherwise it is a library's member of the same name.
 Definition headers, import and package statements, comments and short lines are never used.
 The buffer handed to the engine is the file with the rest of that line removed, so neither the
 prompt nor the index (which must be fed the buffer) can see the answer; the same line elsewhere
@@ -41,7 +43,7 @@ from typing import NamedTuple
 import msgspec
 from tree_sitter import Node, QueryCursor, Tree
 
-from infilld.engine.context import class_ancestors
+from infilld.engine.context import TYPE_KINDS, class_ancestors, type_ancestors
 from infilld.engine.receivers import OWN_OBJECTS
 from infilld.index import Symbol, WorkspaceIndex
 from infilld.syntax import LoadedLanguage, language_for_source, parse
@@ -221,6 +223,20 @@ def _names_type(qualifier: str, owner: str) -> bool:
     return len(q) >= 3 and len(o) >= 3 and (q == o or o.endswith(q) or q.endswith(o))
 
 
+def _heirs(index: WorkspaceIndex, file_words: Iterable[str]) -> dict[str, frozenset[str]]:
+    """For each repository class that a type the file names inherits from (as the engine's
+    type_ancestors follows bases), the names of those types: a member that `AgentBase` defines
+    is reached through an `Agent` too."""
+    found: dict[str, set[str]] = {}
+    for word in file_words:
+        types = [d for d in index.definitions(word) if d.kind in TYPE_KINDS]
+        if len(types) != 1:
+            continue
+        for base in type_ancestors(index, types[0].path, word, types[0].signature, None):
+            found.setdefault(base.name, set()).add(word)
+    return {name: frozenset(heirs) for name, heirs in found.items()}
+
+
 def _repo_member(
     node: Node,
     verdict: _Verdict,
@@ -228,12 +244,14 @@ def _repo_member(
     imported_files: set[str],
     file_words: set[str],
     ancestors: Callable[[int], frozenset[str]],
+    heirs: Callable[[], dict[str, frozenset[str]]],
 ) -> bool:
     """Whether `x.name` in Python or JS/TS reaches the repository's `name`, not a library's
     member of the same name (`items.forEach`, `Object.keys`): `x` is a module or namespace the
     file imports from a file that defines `name` (`from . import _debug`, then
     `_debug.DONT_LOG`), or `name` is a member of a type the file names and `x`'s own name says
-    it is one (`tool_registry.register_tool`, with `ToolRegistry` named in the file), or `x` is
+    it is one (`tool_registry.register_tool`, with `ToolRegistry` named in the file), or of a
+    class that such a type inherits from (`heirs`: _heirs of the file's words), or `x` is
     `self` (`this`, `super()`) and `name` is inherited from a class of another file that the
     line's class extends (`ancestors`: their names, for a 0-based line)."""
     parent = node.parent
@@ -250,9 +268,18 @@ def _repo_member(
     elif target.type not in _ATTRIBUTE_PARENTS:
         return False  # a call's or a subscript's result: its type is not in its name
     words = _WORD.findall(_node_name(target))
-    if not words or not verdict.owners or verdict.owners.isdisjoint(file_words):
+    if not words or not verdict.owners:
         return False
-    return any(_names_type(words[-1], owner) for owner in verdict.owners)
+    if not verdict.owners.isdisjoint(file_words) and any(
+        _names_type(words[-1], owner) for owner in verdict.owners
+    ):
+        return True
+    inheriting = heirs()
+    return any(
+        _names_type(words[-1], heir)
+        for owner in verdict.owners
+        for heir in inheriting.get(owner, ())
+    )
 
 
 def _node_name(node: Node) -> str:
@@ -293,11 +320,17 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
     verdicts: dict[str, _Verdict | None] = {}
     file_words = set(_WORD.findall(text))
     inherited: dict[int, frozenset[str]] = {}
+    file_heirs: list[dict[str, frozenset[str]]] = []  # _heirs(file_words), once asked for
 
     def ancestors(row: int) -> frozenset[str]:
         if row not in inherited:
             inherited[row] = frozenset(a.name for a in class_ancestors(index, path, row))
         return inherited[row]
+
+    def heirs() -> dict[str, frozenset[str]]:
+        if not file_heirs:
+            file_heirs.append(_heirs(index, file_words))
+        return file_heirs[0]
 
     for node in _references(tree, language):
         row = node.start_point.row
@@ -325,7 +358,7 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
                 imported_files = _imported_files(index, path)
             if member:
                 if not _repo_member(
-                    node, verdict, imported_names, imported_files, file_words, ancestors
+                    node, verdict, imported_names, imported_files, file_words, ancestors, heirs
                 ):
                     continue
             elif not imported_files.intersection(defined_in):
@@ -339,7 +372,12 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
             # `uri.getPath()`, `names.Length`: a member of the repository's types is reached
             # through one of them, so a file that never names any means a library's member
             # of the same name (java.net.URI's, an array's).
-            if qualified and owners and owners.isdisjoint(file_words):
+            if (
+                qualified
+                and owners
+                and owners.isdisjoint(file_words)
+                and owners.isdisjoint(heirs())
+            ):
                 continue
         done_lines.add(row)  # only the first qualifying identifier of a line
         truth = lines[row][column:].rstrip()
