@@ -745,6 +745,40 @@ def test_a_go_receiver_brings_the_methods_its_struct_embeds(tmp_path: Path) -> N
     assert "func (b *Base) LogMessage(msg string)\n" in block
 
 
+def test_after_this_a_php_class_lists_the_methods_of_its_traits(tmp_path: Path) -> None:
+    # `$this->` in a class that uses a trait of another file (`use Greets;` in its body, not
+    # in its header): the trait's methods are the class's, so they open the block.
+    steps = [
+        f"    public function step{i}(int $n): int\n    {{\n        return $n;\n    }}\n"
+        for i in range(30)
+    ]
+    index = _workspace(
+        tmp_path,
+        {
+            "src/Greets.php": (
+                "<?php\nnamespace App;\n\ntrait Greets\n{\n"
+                + "".join(steps[:15])
+                + "    public function greetPerson(string $name): string\n    {\n"
+                "        return $name;\n    }\n" + "".join(steps[15:]) + "}\n"
+            ),
+            "src/Person.php": "",
+        },
+    )
+    path = index.root / "src/Person.php"
+    text = (
+        "<?php\nnamespace App;\n\nuse App\\Greets;\n\nclass Person\n{\n    use Greets;\n\n"
+        "    public function hello(string $person): string\n    {\n        return $this->;\n"
+        "    }\n}\n"
+    )
+    offset = text.index("$this->") + len("$this->")
+    index.update_buffer(path, text)
+    assert [a.name for a in class_ancestors(index, path, 11)] == ["Greets"]
+    got = select_context(index, path, text, offset, budget_tokens=120, count_tokens=tokens)
+    assert "function greetPerson(string $name): string" in {s.path: s.text for s in got}.get(
+        "src/Greets.php", ""
+    )
+
+
 def test_class_ancestors_follow_bases_through_files(tmp_path: Path) -> None:
     # OpenAI extends a local Middle, which extends Provider from base.py, which extends Root:
     # the ancestors in other files, nearest first; a base defined twice is the imported one.

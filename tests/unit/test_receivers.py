@@ -8,6 +8,7 @@ from infilld.engine.receivers import (
     base_names,
     calls_own_member,
     declared_type,
+    php_trait_names,
     rank_members,
     receiver_types,
     receivers_near,
@@ -133,6 +134,18 @@ def test_members_rank_by_what_is_typed_then_words_near_the_cursor() -> None:
 )
 def test_base_names(signature: str, expected: list[str]) -> None:
     assert base_names(signature) == expected
+
+
+def test_php_trait_names() -> None:
+    body = [
+        "    use Greets, Other\\Logs;",
+        "    use Counts { count as protected; }",
+        "    private $items = [];",
+        "    public function each(callable $f): void",
+        "    {",
+        "        use Nope;",  # not a trait: past the first method
+    ]
+    assert php_trait_names(body) == ["Greets", "Logs", "Counts"]
 
 
 @pytest.mark.parametrize(

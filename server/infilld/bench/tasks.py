@@ -232,7 +232,7 @@ def _heirs(index: WorkspaceIndex, file_words: Iterable[str]) -> dict[str, frozen
         types = [d for d in index.definitions(word) if d.kind in TYPE_KINDS]
         if len(types) != 1:
             continue
-        for base in type_ancestors(index, types[0].path, word, types[0].signature, None):
+        for base in type_ancestors(index, types[0].path, types[0], None):
             found.setdefault(base.name, set()).add(word)
     return {name: frozenset(heirs) for name, heirs in found.items()}
 

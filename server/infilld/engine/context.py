@@ -38,6 +38,7 @@ from infilld.engine.prompt import Snippet
 from infilld.engine.receivers import (
     base_names,
     calls_own_member,
+    php_trait_names,
     rank_members,
     receiver_types,
     receivers_near,
@@ -428,7 +429,7 @@ class _Selector:
     def _bases_of(self, sym: Symbol) -> list[Symbol]:
         """The classes of other files a receiver's type inherits from: a receiver has their
         public members too (`result.raw_responses`, defined by RunResult's base)."""
-        return type_ancestors(self.index, sym.path, sym.name, sym.signature, self.current)
+        return type_ancestors(self.index, sym.path, sym, self.current)
 
     def _module_members(
         self, modules: Sequence[str], share: int, near: set[str], typed_prefix: str, order: int
@@ -638,25 +639,31 @@ def class_ancestors(
     if not around or current is None:
         return []
     start = max(around, key=lambda s: s.start_line)
-    return type_ancestors(index, current, start.name, start.signature, current)
+    return type_ancestors(index, current, start, current)
 
 
 def type_ancestors(
-    index: WorkspaceIndex, rel: str, name: str, signature: str, shown: str | None
+    index: WorkspaceIndex, rel: str, sym: Symbol | Definition, shown: str | None
 ) -> list[Symbol]:
-    """The repository classes (and interfaces) the type `name`, declared by `signature` in the
-    file `rel`, inherits from, nearest first, up to _MAX_ANCESTORS, leaving out those in the
-    file `shown` (the prompt's file shows them) but following their bases. A base name defined
-    more than once is the definition in a file the inheriting class's file imports, else it is
-    not followed."""
+    """The repository classes (and interfaces, and PHP traits) the type `sym` of the file `rel`
+    inherits from, nearest first, up to _MAX_ANCESTORS, leaving out those in the file `shown`
+    (the prompt's file shows them) but following their bases. A base name defined more than
+    once is the definition in a file the inheriting class's file imports, else it is not
+    followed."""
     family = language_family(rel)
-    seen = {(rel, name)}
-    # (file, class header) pairs whose bases are still to be followed
-    frontier: list[tuple[str, str]] = [(rel, signature)]
+    seen = {(rel, sym.name)}
+    # (file, type) pairs whose bases are still to be followed
+    frontier: list[tuple[str, Symbol | Definition]] = [(rel, sym)]
     found: list[Symbol] = []
     while frontier and len(found) < _MAX_ANCESTORS:
-        at, header = frontier.pop(0)
-        for base_name in base_names(header):
+        at, typ = frontier.pop(0)
+        names = base_names(typ.signature)
+        if at.endswith(".php"):
+            # A PHP class's traits are named in its body (`use Greets;`), not in its header.
+            text = index.read_text(index.abspath(at)) or ""
+            body = text.split("\n")[typ.start_line + 1 : typ.end_line]
+            names += [n for n in php_trait_names(body) if n not in names]
+        for base_name in names:
             defs = [
                 d
                 for d in index.definitions(base_name)
@@ -669,7 +676,7 @@ def type_ancestors(
                 continue
             base = defs[0]
             seen.add((base.path, base.name))
-            frontier.append((base.path, base.signature))
+            frontier.append((base.path, base))
             if base.path != shown:
                 found.append(base)
     return found[:_MAX_ANCESTORS]

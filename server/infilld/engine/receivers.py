@@ -115,6 +115,26 @@ def base_names(signature: str) -> list[str]:
     return names
 
 
+# `use Greets, Other\\Logs;` or `use Counts { count as protected; }` in a PHP class body.
+_PHP_TRAIT_USE = re.compile(r"^\s*use\s+([\\\w\s,]+?)\s*[;{]")
+
+
+def php_trait_names(body: Iterable[str]) -> list[str]:
+    """The traits a PHP class body uses (`use A\\Greets, Logs;` -> Greets, Logs), from the lines
+    before its first method: traits come first by convention, and a method's body cannot hold a
+    `use` line (a closure's `use ($x)` follows its parameters)."""
+    names: list[str] = []
+    for line in body:
+        if "function " in line:
+            break
+        if (m := _PHP_TRAIT_USE.match(line)) is not None:
+            for part in m.group(1).split(","):
+                name = part.strip().rpartition("\\")[2]
+                if name and name not in names:
+                    names.append(name)
+    return names
+
+
 def _code(line: str) -> str:
     """The line, or "" for a comment line (`// ... bodies.` names no receiver)."""
     return "" if line.lstrip().startswith(("//", "#", "/*", "*", "--")) else line
@@ -245,6 +265,7 @@ __all__ = [
     "base_names",
     "calls_own_member",
     "declared_type",
+    "php_trait_names",
     "rank_members",
     "receiver_types",
     "receivers_near",
