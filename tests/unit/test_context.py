@@ -779,6 +779,33 @@ def test_after_this_a_php_class_lists_the_methods_of_its_traits(tmp_path: Path) 
     )
 
 
+def test_a_csharp_partial_type_inherits_through_any_of_its_parts(tmp_path: Path) -> None:
+    # Only the second part of Widget names its base: `widget.` still lists the base's members.
+    steps = "".join(f"    public int Step{i}(int n) {{ return n; }}\n" for i in range(30))
+    index = _workspace(
+        tmp_path,
+        {
+            "src/BaseWidget.cs": (
+                "namespace Ui;\n\npublic class BaseWidget\n{\n"
+                + steps
+                + "    public void RenderFrame(int depth) { }\n}\n"
+            ),
+            "src/Widget.A.cs": "namespace Ui;\n\npublic partial class Widget\n{\n    public int Size;\n}\n",
+            "src/Widget.B.cs": "namespace Ui;\n\npublic partial class Widget : BaseWidget\n{\n}\n",
+            "src/Screen.cs": "",
+        },
+    )
+    path = index.root / "src/Screen.cs"
+    text = (
+        "namespace Ui;\n\nclass Screen\n{\n    void Draw(Widget widget, int frameDepth)\n"
+        "    {\n        widget."
+    )
+    got = select_context(index, path, text, len(text), budget_tokens=150, count_tokens=tokens)
+    assert "public void RenderFrame(int depth)" in {s.path: s.text for s in got}.get(
+        "src/BaseWidget.cs", ""
+    )
+
+
 def test_class_ancestors_follow_bases_through_files(tmp_path: Path) -> None:
     # OpenAI extends a local Middle, which extends Provider from base.py, which extends Root:
     # the ancestors in other files, nearest first; a base defined twice is the imported one.

@@ -413,7 +413,9 @@ class _Selector:
                 types
                 and all(d.path.endswith(".cs") and _PARTIAL.search(d.signature) for d in types)
             ):
-                groups.append([*types, *self._bases_of(types[0])])
+                # A C# partial type may name its bases in any of its parts.
+                bases = [b for part in types for b in self._bases_of(part) if b not in types]
+                groups.append([*types, *dict.fromkeys(bases)])
             elif not types:
                 # A type of this file: the window may show its members, but not those it
                 # inherits from other files (`agent.tools` where Agent extends AgentBase).
