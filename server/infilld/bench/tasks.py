@@ -34,6 +34,7 @@ Sampling is seeded and capped per file and per repository, so a run is repeatabl
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -320,17 +321,15 @@ def candidate_tasks(index: WorkspaceIndex, path: Path, text: str) -> list[LineTa
     verdicts: dict[str, _Verdict | None] = {}
     file_words = set(_WORD.findall(text))
     inherited: dict[int, frozenset[str]] = {}
-    file_heirs: list[dict[str, frozenset[str]]] = []  # _heirs(file_words), once asked for
 
     def ancestors(row: int) -> frozenset[str]:
         if row not in inherited:
             inherited[row] = frozenset(a.name for a in class_ancestors(index, path, row))
         return inherited[row]
 
-    def heirs() -> dict[str, frozenset[str]]:
-        if not file_heirs:
-            file_heirs.append(_heirs(index, file_words))
-        return file_heirs[0]
+    @functools.cache
+    def heirs() -> dict[str, frozenset[str]]:  # computed once a member needs it
+        return _heirs(index, file_words)
 
     for node in _references(tree, language):
         row = node.start_point.row

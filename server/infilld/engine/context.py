@@ -644,6 +644,26 @@ def class_ancestors(
     return type_ancestors(index, current, start, current)
 
 
+# (file, content hash, class lines) -> the traits that PHP class uses. cursor_receivers runs on
+# every request, and a `$this->` line follows the class's bases: without this, each request
+# would read and split the class's file, and those of its bases, again.
+_PHP_TRAITS: dict[tuple[str, str | None, int, int], list[str]] = {}
+_MAX_PHP_TRAITS = 4096
+
+
+def _php_traits(index: WorkspaceIndex, rel: str, typ: Symbol | Definition) -> list[str]:
+    """The traits a PHP class uses: named in its body (`use Greets;`), not in its header."""
+    key = (rel, index.fingerprint(rel), typ.start_line, typ.end_line)
+    found = _PHP_TRAITS.get(key)
+    if found is None:
+        if len(_PHP_TRAITS) >= _MAX_PHP_TRAITS:
+            _PHP_TRAITS.clear()
+        text = index.read_text(index.abspath(rel)) or ""
+        body = text.split("\n")[typ.start_line + 1 : typ.end_line]
+        found = _PHP_TRAITS[key] = php_trait_names(body)
+    return found
+
+
 def type_ancestors(
     index: WorkspaceIndex, rel: str, sym: Symbol | Definition, shown: str | None
 ) -> list[Symbol]:
@@ -661,10 +681,7 @@ def type_ancestors(
         at, typ = frontier.pop(0)
         names = base_names(typ.signature)
         if at.endswith(".php"):
-            # A PHP class's traits are named in its body (`use Greets;`), not in its header.
-            text = index.read_text(index.abspath(at)) or ""
-            body = text.split("\n")[typ.start_line + 1 : typ.end_line]
-            names += [n for n in php_trait_names(body) if n not in names]
+            names += [n for n in _php_traits(index, at, typ) if n not in names]
         for base_name in names:
             defs = [
                 d
