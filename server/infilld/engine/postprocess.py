@@ -4,13 +4,14 @@ Rules, each covered by golden cases in tests/golden/: cut at leaked special toke
 suggestions end at the line break; multi-line ones stop at the line that leaves the block, at
 `max_lines`, or where they start repeating the code below the cursor; text that duplicates the rest
 of the current line is dropped; closing brackets that the code after the cursor already provides are
-not repeated; a block is not closed while its body goes on below the cursor; trailing whitespace
-goes.
+not repeated; a bracket that the lines below close as the current line's continuation is left
+open; a block is not closed while its body goes on below the cursor; trailing whitespace goes.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Literal
 
 import msgspec
@@ -158,7 +159,7 @@ def postprocess(raw: str, ctx: CursorContext, *, truncated: bool = False) -> str
         if truncated and not rest and not ctx.line_suffix.strip():
             return ""
         out = _drop_line_suffix_overlap(line.rstrip(), ctx.line_suffix)
-        return _balance_closers(out, ctx)
+        return _leave_open_what_the_code_below_closes(_balance_closers(out, ctx), ctx)
     lines = text.split("\n")
     if truncated and len(lines) > 1:
         lines = lines[:-1]
@@ -214,24 +215,98 @@ def _drop_line_suffix_overlap(line: str, line_suffix: str) -> str:
     return line
 
 
-def _balance_closers(text: str, ctx: CursorContext) -> str:
-    """Cut the suggestion where it closes a bracket it never opened and the code after the cursor
-    already closes (otherwise accepting it would leave a duplicate `)` or `}`)."""
-    after = (ctx.line_suffix + "\n" + "\n".join(ctx.next_lines)).lstrip()
-    depth: list[str] = []
+def _brackets(text: str) -> Iterator[tuple[int, str]]:
+    """The brackets of `text` outside string literals, with their offsets."""
     quote = ""
     for i, ch in enumerate(text):
         if quote:
             if ch == quote and (i == 0 or text[i - 1] != "\\"):
                 quote = ""
-            continue
-        if ch in "\"'`":
+        elif ch in "\"'`":
             quote = ch
-        elif ch in _OPENERS:
+        elif ch in _OPENERS or ch in _CLOSERS:
+            yield i, ch
+
+
+def _balance_closers(text: str, ctx: CursorContext) -> str:
+    """Cut the suggestion where it closes a bracket it never opened and the code after the cursor
+    already closes (otherwise accepting it would leave a duplicate `)` or `}`)."""
+    after = (ctx.line_suffix + "\n" + "\n".join(ctx.next_lines)).lstrip()
+    depth: list[str] = []
+    for i, ch in _brackets(text):
+        if ch in _OPENERS:
             depth.append(ch)
-        elif ch in _CLOSERS:
-            if depth and depth[-1] == _CLOSERS[ch]:
-                depth.pop()
-            elif after.startswith(ch):
-                return text[:i].rstrip()
+        elif depth and depth[-1] == _CLOSERS[ch]:
+            depth.pop()
+        elif after.startswith(ch):
+            return text[:i].rstrip()
     return text
+
+
+def _openers_closed_below(ctx: CursorContext) -> list[str]:
+    """The openers the current line must leave open, innermost last: the lines below are its
+    continuation (indented deeper) and end with closers they never opened, as in
+    `raise Error(` above `    f"...",` and `) from e`."""
+    base = _indent(ctx.line_prefix)
+    first = next((line for line in ctx.next_lines if line.strip()), None)
+    if first is None or _indent(first) <= base:
+        return []
+    open_below: list[str] = []
+    needed: list[str] = []
+    for line in ctx.next_lines:
+        if not line.strip():
+            continue
+        if _indent(line) <= base:
+            # The line that ends the continuation: only the closers it starts with count.
+            for ch in line.strip():
+                if ch not in _CLOSERS:
+                    break
+                if open_below and open_below[-1] == _CLOSERS[ch]:
+                    open_below.pop()
+                elif open_below:
+                    break
+                else:
+                    needed.append(_CLOSERS[ch])
+            break
+        for _, ch in _brackets(line):
+            if ch in _OPENERS:
+                open_below.append(ch)
+            elif open_below and open_below[-1] == _CLOSERS[ch]:
+                open_below.pop()
+            elif not open_below:
+                needed.append(_CLOSERS[ch])
+    return needed[::-1]
+
+
+def _leave_open_what_the_code_below_closes(text: str, ctx: CursorContext) -> str:
+    """Cursor at `raise ` above the lines `    f"bad {x}"` and `) from e`: a suggestion
+    `Error(f"bad {x}")` becomes `Error(`, since the arguments and the `)` are already below;
+    accepting the whole call would leave them dangling. Nothing changes when the line's prefix or
+    the whole suggestion already leaves those brackets open, or when no opener in the suggestion
+    leaves them open."""
+    needed = _openers_closed_below(ctx)
+    if not needed or ctx.line_suffix.strip():
+        return text
+
+    def leaves_open(stack: list[str]) -> bool:
+        return len(stack) >= len(needed) and stack[-len(needed) :] == needed
+
+    stack: list[str] = []
+    for _, ch in _brackets(ctx.line_prefix):
+        if ch in _OPENERS:
+            stack.append(ch)
+        elif stack and stack[-1] == _CLOSERS[ch]:
+            stack.pop()
+    if leaves_open(stack):
+        return text
+    cut = None
+    for i, ch in _brackets(text):
+        if ch in _OPENERS:
+            stack.append(ch)
+            if cut is None and leaves_open(stack):
+                cut = i + 1
+        elif stack and stack[-1] == _CLOSERS[ch]:
+            stack.pop()
+    if cut is None or leaves_open(stack):
+        return text
+    return text[:cut]
