@@ -745,6 +745,101 @@ def test_a_go_receiver_brings_the_methods_its_struct_embeds(tmp_path: Path) -> N
     assert "func (b *Base) LogMessage(msg string)\n" in block
 
 
+def test_a_rust_receiver_lists_its_impl_methods_and_its_traits_defaults(tmp_path: Path) -> None:
+    # `ledger.` where `ledger: &mut Ledger`: Rust methods live in `impl` blocks after the
+    # struct, not in its body, and a trait implemented for it brings the trait's default
+    # methods, which live in the trait's file. Private methods of the inherent impl are not
+    # callable from another module.
+    steps = [
+        f"    pub fn step{i}(&self, n: u64) -> u64 {{\n        n + {i}\n    }}\n" for i in range(30)
+    ]
+    index = _workspace(
+        tmp_path,
+        {
+            "Cargo.toml": '[package]\nname = "shop"\n',
+            "src/lib.rs": "pub mod audit;\npub mod ledger;\npub mod report;\n",
+            "src/ledger.rs": (
+                "pub struct Ledger {\n    total: u64,\n}\n\nimpl Ledger {\n"
+                + "".join(steps[:15])
+                + "    pub fn record_sale(&mut self, amount: u64) {\n        self.total += amount;\n"
+                "    }\n\n    fn secret_sale(&self) {}\n"
+                + "".join(steps[15:])
+                + "}\n\nimpl crate::audit::Audit for Ledger {}\n"
+            ),
+            "src/audit.rs": (
+                "pub trait Audit {\n    fn audit_sales(&self) -> Vec<String> {\n"
+                "        Vec::new()\n    }\n}\n"
+            ),
+            "src/report.rs": "",
+        },
+    )
+    path = index.root / "src/report.rs"
+    text = (
+        "use crate::ledger::Ledger;\n\npub fn report(ledger: &mut Ledger, sale: u64) {\n    ledger."
+    )
+    index.update_buffer(path, text)
+    got = select_context(index, path, text, len(text), budget_tokens=150, count_tokens=tokens)
+    blocks = {s.path: s.text for s in got}
+    ledger = blocks.get("src/ledger.rs", "")
+    assert "    pub fn record_sale(&mut self, amount: u64)" in ledger
+    assert "secret_sale" not in ledger
+    assert "fn audit_sales(&self) -> Vec<String>" in blocks.get("src/audit.rs", "")
+
+
+def test_a_rust_modules_api_leaves_out_its_private_items(tmp_path: Path) -> None:
+    # Without `pub`, a Rust item is private to its module: another file cannot call it.
+    index = _workspace(
+        tmp_path,
+        {
+            "Cargo.toml": '[package]\nname = "shop"\n',
+            "src/lib.rs": "pub mod store;\npub mod app;\n",
+            "src/store.rs": (
+                "pub fn open_store(path: &str) -> Store {\n    helper_step();\n    Store\n}\n\n"
+                "pub(crate) fn close_store(store: Store) {}\n\nfn helper_step() {}\n\n"
+                "pub struct Store;\n"
+            ),
+            "src/app.rs": "use crate::store;\n\npub fn run() {\n    let s = store::",
+        },
+    )
+    block = block_of(index, "src/app.rs", "src/store.rs", budget=2000)
+    assert "pub fn open_store(path: &str) -> Store" in block
+    assert "pub(crate) fn close_store(store: Store)" in block
+    assert "helper_step" not in block.replace("    helper_step();", "")
+
+
+def test_after_self_in_a_rust_impl_the_block_lists_its_traits_default_methods(
+    tmp_path: Path,
+) -> None:
+    # `self.` inside `impl Ledger`: Ledger implements Audit, whose default methods live in
+    # another file, so they open the block.
+    steps = [f"    fn step{i}(&self) -> u64 {{\n        {i}\n    }}\n" for i in range(30)]
+    index = _workspace(
+        tmp_path,
+        {
+            "Cargo.toml": '[package]\nname = "shop"\n',
+            "src/lib.rs": "pub mod audit;\npub mod ledger;\n",
+            "src/audit.rs": (
+                "pub trait Audit {\n"
+                + "".join(steps[:15])
+                + "    fn audit_sales(&self) -> Vec<String> {\n        Vec::new()\n    }\n"
+                + "".join(steps[15:])
+                + "}\n"
+            ),
+            "src/ledger.rs": "",
+        },
+    )
+    path = index.root / "src/ledger.rs"
+    text = (
+        "use crate::audit::Audit;\n\npub struct Ledger {\n    total: u64,\n}\n\n"
+        "impl Audit for Ledger {}\n\nimpl Ledger {\n    pub fn report(&self) -> usize {\n"
+        "        let sales = self."
+    )
+    index.update_buffer(path, text)
+    got = select_context(index, path, text, len(text), budget_tokens=120, count_tokens=tokens)
+    block = {s.path: s.text for s in got}.get("src/audit.rs", "")
+    assert "    fn audit_sales(&self) -> Vec<String>" in block.splitlines()
+
+
 def test_after_this_a_php_class_lists_the_methods_of_its_traits(tmp_path: Path) -> None:
     # `$this->` in a class that uses a trait of another file (`use Greets;` in its body, not
     # in its header): the trait's methods are the class's, so they open the block.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infilld.engine.receivers import (
+    RustImpl,
     base_names,
     calls_own_member,
     declared_type,
@@ -12,6 +13,7 @@ from infilld.engine.receivers import (
     rank_members,
     receiver_types,
     receivers_near,
+    rust_impl_blocks,
     words,
 )
 
@@ -134,6 +136,35 @@ def test_members_rank_by_what_is_typed_then_words_near_the_cursor() -> None:
 )
 def test_base_names(signature: str, expected: list[str]) -> None:
     assert base_names(signature) == expected
+
+
+def test_rust_impl_blocks() -> None:
+    lines = [
+        "pub struct Ledger<T> {",  # 0
+        "    total: u64,",
+        "}",
+        "impl<T: Into<String>> Ledger<T> {",  # 3
+        "    pub fn new() -> Self {",
+        "        todo!()",
+        "    }",
+        "}",  # 7
+        "impl<T> fmt::Display for Ledger<T> {",  # 8
+        "    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result { Ok(()) }",
+        "}",  # 10
+        "unsafe impl Send for crate::ledger::Ledger {}",  # 11
+        "mod inner {",
+        "    impl<'a> From<&'a str> for &mut Name {",  # 13
+        "        fn from(s: &'a str) -> Self { todo!() }",
+        "    }",  # 15
+        "}",
+        "// impl Nothing for Here {",
+    ]
+    assert rust_impl_blocks(lines) == [
+        RustImpl("Ledger", "", 3, 7),
+        RustImpl("Ledger", "Display", 8, 10),
+        RustImpl("Ledger", "Send", 11, 11),
+        RustImpl("Name", "From", 13, 15),
+    ]
 
 
 def test_php_trait_names() -> None:

@@ -36,12 +36,14 @@ from infilld.config import CompletionSettings
 from infilld.engine.near_code import near_windows, query_identifiers
 from infilld.engine.prompt import Snippet
 from infilld.engine.receivers import (
+    RustImpl,
     base_names,
     calls_own_member,
     php_trait_names,
     rank_members,
     receiver_types,
     receivers_near,
+    rust_impl_blocks,
     words,
 )
 from infilld.index import Symbol, WorkspaceIndex
@@ -282,6 +284,8 @@ class _Selector:
             for sym in self.symbols(rel):
                 if sym.container or not sym.is_public or sym.kind == "namespace":
                     continue  # members appear inside their class's stub
+                if rel.endswith(".rs") and not _rust_visible(sym):
+                    continue  # private to its module: another file cannot name it
                 score = _SCORE_API - order * 0.01 + (1.0 if sym.name in used else 0.0)
                 pieces.append(self.piece_for(sym, score, allow_body=False))
         return pieces
@@ -463,6 +467,10 @@ class _Selector:
         if sym.path.endswith(".go"):
             # Go's methods live outside the struct: close it on its header line.
             return re.sub(r"\{\s*$", "{ ... }", header), ""
+        if sym.path.endswith(".rs") and sym.kind != "interface":
+            # Rust's methods live in `impl` blocks after the type: list them in one, after the
+            # type itself when it is short (its fields or variants are members too).
+            return f"{_rust_type_outline(sym, header)}\nimpl {sym.name} {{", "}"
         if self._is_constructor(sym):
             # So do a JS constructor's prototype methods (listed as `X.prototype.m = ... { ... }`).
             return _closed(header, " { ... }"), ""
@@ -502,6 +510,20 @@ class _Selector:
                     ):
                         found.append((m, _named_line(m)))
             return found
+        if sym.path.endswith(".rs") and sym.kind != "interface":
+            # Methods are in the file's `impl` blocks for the type, not in its body. Another
+            # module calls the `pub` ones and those of trait impls (which take no `pub`).
+            blocks = rust_impls(self.index, sym.path, sym.name)
+            return [
+                (m, _named_line(m))
+                for m in self.symbols(sym.path)
+                if m.kind == "method"
+                and any(
+                    b.start < m.start_line <= b.end
+                    and (b.trait or m.signature.lstrip().startswith("pub"))
+                    for b in blocks
+                )
+            ]
         if self._is_constructor(sym):
             return [
                 (m, _closed(m.signature.splitlines()[0], " { ... };"))
@@ -638,7 +660,23 @@ def class_ancestors(
         if s.kind in TYPE_KINDS and s.start_line <= line <= s.end_line and s.signature
     ]
     current = index.relpath(path)
-    if not around or current is None:
+    if current is None:
+        return []
+    if not around and current.endswith(".rs"):
+        # Rust: `self.` inside `impl Ledger { ... }` is a Ledger, declared in this file or
+        # another one of the crate.
+        impls = [b for b in rust_impls(index, current) if b.start <= line <= b.end]
+        if impls:
+            name = max(impls, key=lambda b: b.start).type
+            types = [s for s in own if s.kind in TYPE_KINDS and s.name == name] or [
+                d
+                for d in index.definitions(name)
+                if d.kind in TYPE_KINDS and d.path.endswith(".rs")
+            ]
+            if len(types) == 1:
+                at = getattr(types[0], "path", current)
+                return type_ancestors(index, at, types[0], current)
+    if not around:
         return []
     start = max(around, key=lambda s: s.start_line)
     return type_ancestors(index, current, start, current)
@@ -664,6 +702,48 @@ def _php_traits(index: WorkspaceIndex, rel: str, typ: Symbol | Definition) -> li
     return found
 
 
+def _rust_visible(sym: Symbol) -> bool:
+    """A Rust item another module can use: `pub` (`pub(crate)`), or a macro (exported by an
+    attribute the signature does not show)."""
+    return sym.kind == "macro" or sym.signature.lstrip().startswith("pub")
+
+
+_MAX_RUST_SHELL_LINES = 16
+
+
+def _rust_type_outline(sym: Symbol, header: str) -> str:
+    """A Rust type as a receiver's entry shows it above its methods: a short enum whole (its
+    variants are what `Kind::` names), a short struct with its `pub` fields only (another module
+    cannot touch the others), else its header line."""
+    lines = sym.body.rstrip().splitlines()
+    if 2 < len(lines) <= _MAX_RUST_SHELL_LINES:
+        inner = lines[1:-1]
+        if sym.kind != "enum":
+            inner = [line for line in inner if line.lstrip().startswith("pub")]
+        if inner:
+            return "\n".join([lines[0], *inner, lines[-1]])
+    if len(lines) == 1:  # `pub struct Id(u32);`, `pub struct Marker;`
+        return lines[0]
+    return re.sub(r"\s*\{?\s*$", " { ... }", header)
+
+
+_RUST_IMPLS: dict[tuple[str, str | None], list[RustImpl]] = {}
+_MAX_RUST_FILES = 1024
+
+
+def rust_impls(index: WorkspaceIndex, rel: str, type_name: str | None = None) -> list[RustImpl]:
+    """The `impl` blocks of the Rust file `rel` (those that give `type_name` methods: its
+    methods live there, not in the struct's body), read once per file version."""
+    key = (rel, index.fingerprint(rel))
+    blocks = _RUST_IMPLS.get(key)
+    if blocks is None:
+        if len(_RUST_IMPLS) >= _MAX_RUST_FILES:
+            _RUST_IMPLS.clear()
+        text = index.read_text(index.abspath(rel)) or ""
+        blocks = _RUST_IMPLS[key] = rust_impl_blocks(text.split("\n"))
+    return [b for b in blocks if type_name is None or b.type == type_name]
+
+
 def type_ancestors(
     index: WorkspaceIndex, rel: str, sym: Symbol | Definition, shown: str | None
 ) -> list[Symbol]:
@@ -682,6 +762,11 @@ def type_ancestors(
         names = base_names(typ.signature)
         if at.endswith(".php"):
             names += [n for n in _php_traits(index, at, typ) if n not in names]
+        elif at.endswith(".rs") and typ.kind != "interface":
+            # A Rust type's "bases" are the traits its file implements for it: their default
+            # methods are callable on it and live in the trait's file.
+            traits = [b.trait for b in rust_impls(index, at, typ.name) if b.trait]
+            names += [n for n in dict.fromkeys(traits) if n not in names]
         for base_name in names:
             defs = [
                 d

@@ -5,7 +5,8 @@ plausible one (`release` for `releaseCall`) unless the block shows them. This mo
 the text alone, which receivers (`x` in `x.`, `x->`, `x::`) the cursor's line uses, and the type
 each was declared with nearest above the cursor (`Bridge bridge`, `bridge: Bridge`, `b *Bridge`,
 `b := &Bridge{`, `x = new Bridge(`, `InputInterface $input`). A capitalised receiver is a type
-itself (`Logger.error`, `Span::new`). Context selection then shows those types' members. Plain
+itself (`Logger.error`, `Span::new`). Context selection then shows those types' members (for
+Rust, the methods of the `impl` blocks this module finds, and the traits they implement). Plain
 regular expressions, no parse: it runs on every selection, and a wrong guess only costs a few
 tokens of block.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 # `x.`, `x->`, `x::`, `$x->` followed by the cursor or a member name. `this`/`self` are the
 # current class, whose members the file already shows.
@@ -133,6 +135,44 @@ def php_trait_names(body: Iterable[str]) -> list[str]:
                 if name and name not in names:
                     names.append(name)
     return names
+
+
+# `impl<T: Into<String>> fmt::Display for Ledger<T> {`, `unsafe impl Send for Ledger {`: the
+# trait (if any) and the type, each by its last path segment, generic arguments left out.
+_RUST_IMPL = re.compile(
+    r"^(?P<indent>\s*)(?:unsafe\s+)?impl\b(?:\s*<[^{]*?>)?\s+"
+    r"(?:(?P<trait>[\w:]+)(?:<[^{]*?>)?\s+for\s+)?&?(?:mut\s+)?(?P<type>[\w:]+)"
+)
+
+
+class RustImpl(NamedTuple):
+    """An `impl` block: the type it gives methods to, the trait it implements ("" for an
+    inherent impl), and its lines (0-based, inclusive)."""
+
+    type: str
+    trait: str
+    start: int
+    end: int
+
+
+def rust_impl_blocks(lines: Sequence[str]) -> list[RustImpl]:
+    """The `impl` blocks of a Rust file. A block ends at the first later line that is only `}`
+    at the `impl` line's indentation (rustfmt's layout; an unformatted block runs to the end of
+    the file, which at worst shows a few methods of the next impl too)."""
+    found: list[RustImpl] = []
+    for i, line in enumerate(lines):
+        m = _RUST_IMPL.match(line)
+        if m is None:
+            continue
+        closer = m.group("indent") + "}"
+        end = next(
+            (j for j in range(i, len(lines)) if lines[j].rstrip() == closer
+             or (j == i and line.rstrip().endswith("{}"))),
+            len(lines) - 1,
+        )  # fmt: skip
+        trait = (m.group("trait") or "").rpartition("::")[2]
+        found.append(RustImpl(m.group("type").rpartition("::")[2], trait, i, end))
+    return found
 
 
 def _code(line: str) -> str:
