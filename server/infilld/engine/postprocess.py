@@ -98,12 +98,7 @@ def _closes_opener(line: str, ctx: CursorContext, base: int, opener: bool) -> bo
     closing = line.strip()
     if not opener or _indent(line) != base or not _CLOSER_LINE_RE.match(closing):
         return False
-    stack: list[str] = []
-    for ch in ctx.line_prefix:
-        if ch in _OPENERS:
-            stack.append(ch)
-        elif ch in _CLOSERS and stack and stack[-1] == _CLOSERS[ch]:
-            stack.pop()
+    stack = _unclosed(ctx.line_prefix)
     return bool(stack) and _OPENERS[stack[-1]] == closing[0]
 
 
@@ -228,6 +223,18 @@ def _brackets(text: str) -> Iterator[tuple[int, str]]:
             yield i, ch
 
 
+def _unclosed(text: str, stack: list[str] | None = None) -> list[str]:
+    """The openers `text` leaves open, innermost last, continuing `stack` (a closer that matches
+    nothing is ignored)."""
+    stack = [] if stack is None else stack
+    for _, ch in _brackets(text):
+        if ch in _OPENERS:
+            stack.append(ch)
+        elif stack and stack[-1] == _CLOSERS[ch]:
+            stack.pop()
+    return stack
+
+
 def _balance_closers(text: str, ctx: CursorContext) -> str:
     """Cut the suggestion where it closes a bracket it never opened and the code after the cursor
     already closes (otherwise accepting it would leave a duplicate `)` or `}`)."""
@@ -291,22 +298,14 @@ def _leave_open_what_the_code_below_closes(text: str, ctx: CursorContext) -> str
     def leaves_open(stack: list[str]) -> bool:
         return len(stack) >= len(needed) and stack[-len(needed) :] == needed
 
-    stack: list[str] = []
-    for _, ch in _brackets(ctx.line_prefix):
-        if ch in _OPENERS:
-            stack.append(ch)
-        elif stack and stack[-1] == _CLOSERS[ch]:
-            stack.pop()
-    if leaves_open(stack):
+    stack = _unclosed(ctx.line_prefix)
+    if leaves_open(stack) or leaves_open(_unclosed(text, list(stack))):
         return text
-    cut = None
     for i, ch in _brackets(text):
         if ch in _OPENERS:
             stack.append(ch)
-            if cut is None and leaves_open(stack):
-                cut = i + 1
+            if leaves_open(stack):
+                return text[: i + 1]
         elif stack and stack[-1] == _CLOSERS[ch]:
             stack.pop()
-    if cut is None or leaves_open(stack):
-        return text
-    return text[:cut]
+    return text
