@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from infilld.config import CompletionSettings
 from infilld.engine.near_code import near_windows, query_identifiers
@@ -467,7 +468,7 @@ class _Selector:
         if sym.path.endswith(".go"):
             # Go's methods live outside the struct: close it on its header line.
             return re.sub(r"\{\s*$", "{ ... }", header), ""
-        if sym.path.endswith(".rs") and sym.kind != "interface":
+        if _has_impls(sym.path, sym.kind):
             # Rust's methods live in `impl` blocks after the type: list them in one, after the
             # type itself when it is short (its fields or variants are members too).
             return f"{_rust_type_outline(sym, header)}\nimpl {sym.name} {{", "}"
@@ -510,7 +511,7 @@ class _Selector:
                     ):
                         found.append((m, _named_line(m)))
             return found
-        if sym.path.endswith(".rs") and sym.kind != "interface":
+        if _has_impls(sym.path, sym.kind):
             # Methods are in the file's `impl` blocks for the type, not in its body. Another
             # module calls the `pub` ones and those of trait impls (which take no `pub`).
             blocks = rust_impls(self.index, sym.path, sym.name)
@@ -662,50 +663,52 @@ def class_ancestors(
     current = index.relpath(path)
     if current is None:
         return []
-    if not around and current.endswith(".rs"):
-        # Rust: `self.` inside `impl Ledger { ... }` is a Ledger, declared in this file or
-        # another one of the crate.
-        impls = [b for b in rust_impls(index, current) if b.start <= line <= b.end]
-        if impls:
-            name = max(impls, key=lambda b: b.start).type
-            types = [s for s in own if s.kind in TYPE_KINDS and s.name == name] or [
-                d
-                for d in index.definitions(name)
-                if d.kind in TYPE_KINDS and d.path.endswith(".rs")
-            ]
-            if len(types) == 1:
-                at = getattr(types[0], "path", current)
-                return type_ancestors(index, at, types[0], current)
-    if not around:
-        return []
-    start = max(around, key=lambda s: s.start_line)
-    return type_ancestors(index, current, start, current)
+    if around:
+        return type_ancestors(index, current, max(around, key=lambda s: s.start_line), current)
+    # Rust: `self.` inside `impl Ledger { ... }` is a Ledger.
+    found = _rust_self_type(index, current, line, own) if current.endswith(".rs") else None
+    return type_ancestors(index, *found, current) if found is not None else []
 
 
-# (file, content hash, class lines) -> the traits that PHP class uses. cursor_receivers runs on
-# every request, and a `$this->` line follows the class's bases: without this, each request
-# would read and split the class's file, and those of its bases, again.
-_PHP_TRAITS: dict[tuple[str, str | None, int, int], list[str]] = {}
-_MAX_PHP_TRAITS = 4096
+# Facts read from a file's text (a PHP class's traits, a Rust file's impl blocks), kept by file
+# and content hash. cursor_receivers runs on every request, and a `$this->` or Rust receiver
+# line follows the type's bases: without this, each request would read and split those files
+# again. An edit changes the hash, so it is seen.
+T = TypeVar("T")
+_FILE_FACTS: dict[tuple[object, ...], Any] = {}
+_MAX_FILE_FACTS = 4096
+
+
+def _from_file(
+    index: WorkspaceIndex, rel: str, key: tuple[object, ...], read: Callable[[list[str]], T]
+) -> T:
+    """`read(lines of rel)`, once per version of `rel` (`key` tells apart what is read)."""
+    full = (rel, index.fingerprint(rel), *key)
+    found = _FILE_FACTS.get(full)
+    if found is None:
+        if len(_FILE_FACTS) >= _MAX_FILE_FACTS:
+            _FILE_FACTS.clear()
+        found = _FILE_FACTS[full] = read((index.read_text(index.abspath(rel)) or "").split("\n"))
+    return cast(T, found)
 
 
 def _php_traits(index: WorkspaceIndex, rel: str, typ: Symbol | Definition) -> list[str]:
     """The traits a PHP class uses: named in its body (`use Greets;`), not in its header."""
-    key = (rel, index.fingerprint(rel), typ.start_line, typ.end_line)
-    found = _PHP_TRAITS.get(key)
-    if found is None:
-        if len(_PHP_TRAITS) >= _MAX_PHP_TRAITS:
-            _PHP_TRAITS.clear()
-        text = index.read_text(index.abspath(rel)) or ""
-        body = text.split("\n")[typ.start_line + 1 : typ.end_line]
-        found = _PHP_TRAITS[key] = php_trait_names(body)
-    return found
+    return _from_file(
+        index, rel, ("php traits", typ.start_line, typ.end_line),
+        lambda lines: php_trait_names(lines[typ.start_line + 1 : typ.end_line]),
+    )  # fmt: skip
 
 
 def _rust_visible(sym: Symbol) -> bool:
     """A Rust item another module can use: `pub` (`pub(crate)`), or a macro (exported by an
     attribute the signature does not show)."""
     return sym.kind == "macro" or sym.signature.lstrip().startswith("pub")
+
+
+def _has_impls(path: str, kind: str) -> bool:
+    """A Rust type whose methods and traits are in `impl` blocks (a trait's are in its body)."""
+    return path.endswith(".rs") and kind != "interface"
 
 
 _MAX_RUST_SHELL_LINES = 16
@@ -727,21 +730,29 @@ def _rust_type_outline(sym: Symbol, header: str) -> str:
     return re.sub(r"\s*\{?\s*$", " { ... }", header)
 
 
-_RUST_IMPLS: dict[tuple[str, str | None], list[RustImpl]] = {}
-_MAX_RUST_FILES = 1024
-
-
 def rust_impls(index: WorkspaceIndex, rel: str, type_name: str | None = None) -> list[RustImpl]:
     """The `impl` blocks of the Rust file `rel` (those that give `type_name` methods: its
     methods live there, not in the struct's body), read once per file version."""
-    key = (rel, index.fingerprint(rel))
-    blocks = _RUST_IMPLS.get(key)
-    if blocks is None:
-        if len(_RUST_IMPLS) >= _MAX_RUST_FILES:
-            _RUST_IMPLS.clear()
-        text = index.read_text(index.abspath(rel)) or ""
-        blocks = _RUST_IMPLS[key] = rust_impl_blocks(text.split("\n"))
+    blocks: list[RustImpl] = _from_file(index, rel, ("rust impls",), rust_impl_blocks)
     return [b for b in blocks if type_name is None or b.type == type_name]
+
+
+def _rust_self_type(
+    index: WorkspaceIndex, rel: str, line: int, own: Sequence[Symbol | Definition]
+) -> tuple[str, Symbol | Definition] | None:
+    """The type (and its file) that `self` is at `line` of the Rust file `rel`: that of the
+    innermost `impl` block around it, declared in this file or in another one of the crate."""
+    impls = [b for b in rust_impls(index, rel) if b.start <= line <= b.end]
+    if not impls:
+        return None
+    name = max(impls, key=lambda b: b.start).type
+    here = [s for s in own if s.kind in TYPE_KINDS and s.name == name]
+    if here:
+        return (rel, here[0]) if len(here) == 1 else None
+    elsewhere = [
+        d for d in index.definitions(name) if d.kind in TYPE_KINDS and d.path.endswith(".rs")
+    ]
+    return (elsewhere[0].path, elsewhere[0]) if len(elsewhere) == 1 else None
 
 
 def type_ancestors(
@@ -762,7 +773,7 @@ def type_ancestors(
         names = base_names(typ.signature)
         if at.endswith(".php"):
             names += [n for n in _php_traits(index, at, typ) if n not in names]
-        elif at.endswith(".rs") and typ.kind != "interface":
+        elif _has_impls(at, typ.kind):
             # A Rust type's "bases" are the traits its file implements for it: their default
             # methods are callable on it and live in the trait's file.
             traits = [b.trait for b in rust_impls(index, at, typ.name) if b.trait]
