@@ -88,6 +88,20 @@ def block_of(index: WorkspaceIndex, rel: str, other: str, **kwargs: Any) -> str:
     return next(s.text for s in select(index, rel, **kwargs) if s.path == other)
 
 
+def typed_blocks(
+    index: WorkspaceIndex, rel: str, text: str, budget: int, offset: int | None = None
+) -> dict[str, str]:
+    """Each file's context text for a completion at `offset` (default: the end) of `text`,
+    typed into `rel`: the index holds the buffer, as didChange makes it in the server."""
+    path = index.root / rel
+    index.update_buffer(path, text)
+    got = select_context(
+        index, path, text, len(text) if offset is None else offset,
+        budget_tokens=budget, count_tokens=tokens,
+    )  # fmt: skip
+    return {s.path: s.text for s in got}
+
+
 def library_block(
     tmp_path: Path, lib: str, lib_text: str, main_text: str
 ) -> tuple[WorkspaceIndex, str]:
@@ -381,13 +395,11 @@ def test_a_csharp_partial_types_members_come_from_all_its_parts(tmp_path: Path) 
             "src/Types/Convert.cs": "namespace Py.Runtime;\n",
         },
     )
-    path = index.root / "src/Types/Convert.cs"
     text = (
         "namespace Py.Runtime;\n\nclass Convert\n{\n    static int FromFloat(double value)\n"
         "    {\n        // a PyFloat from a double, and back\n        return Runtime.PyFloat"
     )
-    got = select_context(index, path, text, len(text), budget_tokens=300, count_tokens=tokens)
-    blocks = {s.path: s.text for s in got}
+    blocks = typed_blocks(index, "src/Types/Convert.cs", text, 300)
     # The members named like what is typed come first, whichever part declares them.
     assert (
         "    public static int PyFloat_FromDouble(int n)" in blocks["src/Runtime.cs"].splitlines()
@@ -733,14 +745,11 @@ def test_a_go_receiver_brings_the_methods_its_struct_embeds(tmp_path: Path) -> N
             "srv/server.go": "",
         },
     )
-    path = index.root / "srv/server.go"
     text = (
         "package srv\n\ntype Server struct {\n\t*Base\n\tport int\n}\n\n"
         'func (s *Server) Run() {\n\tmessage := "starting"\n\ts.'
     )
-    index.update_buffer(path, text)
-    got = select_context(index, path, text, len(text), budget_tokens=120, count_tokens=tokens)
-    block = {s.path: s.text for s in got}.get("srv/base.go", "")
+    block = typed_blocks(index, "srv/server.go", text, 120).get("srv/base.go", "")
     assert block.startswith("type Base struct { ... }\n")
     assert "func (b *Base) LogMessage(msg string)\n" in block
 
@@ -773,13 +782,10 @@ def test_a_rust_receiver_lists_its_impl_methods_and_its_traits_defaults(tmp_path
             "src/report.rs": "",
         },
     )
-    path = index.root / "src/report.rs"
     text = (
         "use crate::ledger::Ledger;\n\npub fn report(ledger: &mut Ledger, sale: u64) {\n    ledger."
     )
-    index.update_buffer(path, text)
-    got = select_context(index, path, text, len(text), budget_tokens=150, count_tokens=tokens)
-    blocks = {s.path: s.text for s in got}
+    blocks = typed_blocks(index, "src/report.rs", text, 150)
     ledger = blocks.get("src/ledger.rs", "")
     assert "    pub fn record_sale(&mut self, amount: u64)" in ledger
     assert "secret_sale" not in ledger
@@ -828,15 +834,12 @@ def test_after_self_in_a_rust_impl_the_block_lists_its_traits_default_methods(
             "src/ledger.rs": "",
         },
     )
-    path = index.root / "src/ledger.rs"
     text = (
         "use crate::audit::Audit;\n\npub struct Ledger {\n    total: u64,\n}\n\n"
         "impl Audit for Ledger {}\n\nimpl Ledger {\n    pub fn report(&self) -> usize {\n"
         "        let sales = self."
     )
-    index.update_buffer(path, text)
-    got = select_context(index, path, text, len(text), budget_tokens=120, count_tokens=tokens)
-    block = {s.path: s.text for s in got}.get("src/audit.rs", "")
+    block = typed_blocks(index, "src/ledger.rs", text, 120).get("src/audit.rs", "")
     assert "    fn audit_sales(&self) -> Vec<String>" in block.splitlines()
 
 
@@ -866,12 +869,9 @@ def test_after_this_a_php_class_lists_the_methods_of_its_traits(tmp_path: Path) 
         "    }\n}\n"
     )
     offset = text.index("$this->") + len("$this->")
-    index.update_buffer(path, text)
+    blocks = typed_blocks(index, "src/Person.php", text, 120, offset)
     assert [a.name for a in class_ancestors(index, path, 11)] == ["Greets"]
-    got = select_context(index, path, text, offset, budget_tokens=120, count_tokens=tokens)
-    assert "function greetPerson(string $name): string" in {s.path: s.text for s in got}.get(
-        "src/Greets.php", ""
-    )
+    assert "function greetPerson(string $name): string" in blocks.get("src/Greets.php", "")
 
 
 def test_a_csharp_partial_type_inherits_through_any_of_its_parts(tmp_path: Path) -> None:
@@ -890,15 +890,12 @@ def test_a_csharp_partial_type_inherits_through_any_of_its_parts(tmp_path: Path)
             "src/Screen.cs": "",
         },
     )
-    path = index.root / "src/Screen.cs"
     text = (
         "namespace Ui;\n\nclass Screen\n{\n    void Draw(Widget widget, int frameDepth)\n"
         "    {\n        widget."
     )
-    got = select_context(index, path, text, len(text), budget_tokens=150, count_tokens=tokens)
-    assert "public void RenderFrame(int depth)" in {s.path: s.text for s in got}.get(
-        "src/BaseWidget.cs", ""
-    )
+    blocks = typed_blocks(index, "src/Screen.cs", text, 150)
+    assert "public void RenderFrame(int depth)" in blocks.get("src/BaseWidget.cs", "")
 
 
 def test_class_ancestors_follow_bases_through_files(tmp_path: Path) -> None:
