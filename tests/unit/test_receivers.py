@@ -167,6 +167,23 @@ def test_rust_impl_blocks() -> None:
     ]
 
 
+def test_an_unformatted_rust_impl_block_ends_before_the_next_impl() -> None:
+    lines = [
+        "impl Point { pub fn x(&self) -> i32 { self.x }",  # 0: no rustfmt closer line
+        "  pub fn y(&self) -> i32 { self.y } }",
+        "impl Shape {",  # 2
+        "    pub fn area(&self) -> f64 { 0.0 }",
+        "}",  # 4
+        "impl Last { pub fn z(&self) {} }",  # 5: runs to the end of the file
+        "fn free() {}",
+    ]
+    assert rust_impl_blocks(lines) == [
+        RustImpl("Point", "", 0, 1),
+        RustImpl("Shape", "", 2, 4),
+        RustImpl("Last", "", 5, 6),
+    ]
+
+
 def test_php_trait_names() -> None:
     body = [
         "    use Greets, Other\\Logs;",

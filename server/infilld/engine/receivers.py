@@ -157,18 +157,22 @@ class RustImpl(NamedTuple):
 
 def rust_impl_blocks(lines: Sequence[str]) -> list[RustImpl]:
     """The `impl` blocks of a Rust file. A block ends at the first later line that is only `}`
-    at the `impl` line's indentation (rustfmt's layout; an unformatted block runs to the end of
-    the file, which at worst shows a few methods of the next impl too)."""
+    at the `impl` line's indentation (rustfmt's layout). An unformatted block ends, at the
+    latest, on the line before the next `impl` at its indentation or shallower, so it never
+    takes over the methods of the impls after it."""
+    heads = [(i, m) for i, line in enumerate(lines) if (m := _RUST_IMPL.match(line)) is not None]
     found: list[RustImpl] = []
-    for i, line in enumerate(lines):
-        m = _RUST_IMPL.match(line)
-        if m is None:
-            continue
-        closer = m.group("indent") + "}"
-        end = next(
-            (j for j in range(i, len(lines)) if lines[j].rstrip() == closer
-             or (j == i and line.rstrip().endswith("{}"))),
+    for k, (i, m) in enumerate(heads):
+        indent = m.group("indent")
+        closer = indent + "}"
+        last = next(
+            (j - 1 for j, n in heads[k + 1:] if len(n.group("indent")) <= len(indent)),
             len(lines) - 1,
+        )  # fmt: skip
+        end = next(
+            (j for j in range(i, last + 1) if lines[j].rstrip() == closer
+             or (j == i and lines[i].rstrip().endswith("{}"))),
+            last,
         )  # fmt: skip
         trait = (m.group("trait") or "").rpartition("::")[2]
         found.append(RustImpl(m.group("type").rpartition("::")[2], trait, i, end))
