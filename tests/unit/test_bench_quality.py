@@ -5,9 +5,11 @@ whole run of every mode."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from infilld.backends.fake import FakeBackend
@@ -694,16 +696,19 @@ def test_all_is_the_two_python_and_typescript_sets() -> None:
     assert {r.language for r in other} >= {"go", "rust", "php", "java", "csharp", "cpp"}
 
 
-def test_summaries_and_ratios() -> None:
-    def result(mode: str, exact: bool, latency: float, member: bool = False) -> quality.TaskResult:
-        return quality.TaskResult(
-            repo="r", mode=mode, path="a.py", line=1, symbol="f", truth="f()",
-            suggestion="f()" if exact else "g()", exact=exact, edit_similarity=1.0 if exact else 0.5,
-            identifier_f1=1.0 if exact else 0.0, first_identifier=exact, latency_ms=latency,
-            prompt_tokens=10, evaluated_tokens=5, generated_tokens=2, context_tokens=0,
-            stop_reason="stop_token", member=member,
-        )  # fmt: skip
+def result(
+    mode: str, exact: bool, latency: float = 10, member: bool = False, line: int = 1
+) -> quality.TaskResult:
+    return quality.TaskResult(
+        repo="r", mode=mode, path="a.py", line=line, symbol="f", truth="f()",
+        suggestion="f()" if exact else "g()", exact=exact, edit_similarity=1.0 if exact else 0.5,
+        identifier_f1=1.0 if exact else 0.0, first_identifier=exact, latency_ms=latency,
+        prompt_tokens=10, evaluated_tokens=5, generated_tokens=2, context_tokens=0,
+        stop_reason="stop_token", member=member,
+    )  # fmt: skip
 
+
+def test_summaries_and_ratios() -> None:
     none = summarize("r", "none", [result("none", True, 10), result("none", False, 30)])
     assert none.exact == 0.5
     assert none.edit_similarity == 0.75
@@ -722,6 +727,32 @@ def test_summaries_and_ratios() -> None:
         (quality.MEMBERS_ROW, "none", 1, 0.0),
         (quality.MEMBERS_ROW, "infilld", 1, 1.0),
     ]
+
+
+def test_a_pooled_report_counts_each_task_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two seeds drew line 2 both times; pooled, it counts once.
+    seed0 = [result("none", False, line=1), result("none", True, line=2)]
+    seed0 += [result("infilld", True, line=1), result("infilld", True, line=2)]
+    seed1 = [result("none", True, line=2), result("none", True, line=3)]
+    seed1 += [result("infilld", True, line=2), result("infilld", False, line=3)]
+    files = []
+    for i, results in enumerate((seed0, seed1)):
+        path = tmp_path / f"s{i}.json"
+        path.write_text(
+            json.dumps({"command": "c", "summaries": [], "results": msgspec.to_builtins(results)})
+        )
+        files.append(str(path))
+    assert len(quality.pooled([*seed0, *seed1])) == 6
+    assert quality.won_lost([*seed0, *seed1], "infilld", "none") == (1, 1)
+    assert quality.main(["--report", *files, "--pool"]) == 0
+    out = capsys.readouterr().out
+    assert "| r | none | 3 | 66.7% |" in out
+    assert "| r | infilld | 3 | 66.7% |" in out
+    assert "- infilld against none: won 1, lost 1" in out
+    with pytest.raises(InfilldError, match="--pool goes with --report"):
+        quality.main(["--repo", str(tmp_path), "--pool"])
 
 
 def test_a_repository_without_tasks_is_reported_not_scored(

@@ -453,6 +453,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="JSON",
         help="only print the table of earlier --json outputs (no model, no repositories)",
     )
+    p.add_argument(
+        "--pool",
+        action="store_true",
+        help="with --report: one table over the distinct tasks of all the files (each task "
+        "counted once), with the tasks each mode won and lost against none and ring",
+    )
 
 
 def print_report(summaries: Sequence[Summary], repo_names: Sequence[str]) -> None:
@@ -472,8 +478,67 @@ NO_TASKS = (
 )
 
 
-def report_from_json(paths: Sequence[str]) -> int:
-    """Re-print the tables of earlier runs (`--json` files), one section per file."""
+def pooled(results: Sequence[TaskResult]) -> list[TaskResult]:
+    """Each task once per mode, its first result kept: runs with other seeds draw some of the
+    same tasks, and a task counted twice would weigh twice."""
+    seen: set[tuple[str, str, str, int, str]] = set()
+    kept: list[TaskResult] = []
+    for r in results:
+        key = (r.repo, r.mode, r.path, r.line, r.truth)
+        if key not in seen:
+            seen.add(key)
+            kept.append(r)
+    return kept
+
+
+def won_lost(results: Sequence[TaskResult], mode: str, against: str) -> tuple[int, int]:
+    """The tasks `mode` got exact and `against` did not, and the reverse (tasks both ran)."""
+    theirs = {(r.repo, r.path, r.line, r.truth): r.exact for r in results if r.mode == against}
+    won = lost = 0
+    for r in results:
+        other = theirs.get((r.repo, r.path, r.line, r.truth))
+        if r.mode != mode or other is None or r.exact == other:
+            continue
+        won, lost = (won + 1, lost) if r.exact else (won, lost + 1)
+    return won, lost
+
+
+def report_pooled(paths: Sequence[str]) -> int:
+    """One table over the distinct tasks of several runs (seeds, or repositories run apart):
+    per repository, all of them, and the member / other split, with each mode's tasks won and
+    lost against no context and the ring."""
+    results: list[TaskResult] = []
+    for path in paths:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        results.extend(msgspec.convert(data["results"], list[TaskResult]))
+    results = pooled(results)
+    modes = list(dict.fromkeys(r.mode for r in results))
+    names = list(dict.fromkeys(r.repo for r in results))
+    summaries = [
+        summarize(name, mode, picked)
+        for name in names
+        for mode in modes
+        if (picked := [r for r in results if r.repo == name and r.mode == mode])
+    ]
+    scopes = [*names, *(["all"] if len(names) > 1 else [])]
+    if len(names) > 1:
+        summaries += [summarize("all", m, [r for r in results if r.mode == m]) for m in modes]
+    kinds = split_by_kind(results, modes)
+    print(f"Distinct tasks of: {', '.join(paths)}\n")
+    print_report([*summaries, *kinds], [*scopes, *dict.fromkeys(s.repo for s in kinds)])
+    for mode in modes:
+        for against in ("none", "ring"):
+            if mode != against and against in modes:
+                won, lost = won_lost(results, mode, against)
+                print(f"- {mode} against {against}: won {won}, lost {lost}")
+    return 0
+
+
+def report_from_json(paths: Sequence[str], *, pool: bool = False) -> int:
+    """Re-print the tables of earlier runs (`--json` files), one section per file, or with
+    `pool` one table over their distinct tasks."""
+    if pool:
+        return report_pooled(paths)
     for path in paths:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         summaries = msgspec.convert(data["summaries"], list[Summary])
@@ -486,7 +551,9 @@ def report_from_json(paths: Sequence[str]) -> int:
 
 def run_quality(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     if args.report:
-        return report_from_json(args.report)
+        return report_from_json(args.report, pool=args.pool)
+    if args.pool:
+        raise InfilldError("--pool goes with --report: it pools the tasks of earlier --json runs")
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     for m in modes:
         if m not in MODES:
@@ -595,6 +662,7 @@ __all__ = [
     "main",
     "make_provider",
     "markdown_table",
+    "pooled",
     "run_mode",
     "run_quality",
     "split_by_kind",
