@@ -777,6 +777,20 @@ def test_a_repository_without_tasks_is_reported_not_scored(
     assert "| unlinked |" not in out and "| all |" not in out
 
 
+def test_two_repo_folders_of_the_same_name_keep_apart_in_the_tables(tmp_path: Path) -> None:
+    for top in ("tanstack-ai", "tanstack-pacer", "plain"):
+        (tmp_path / top / "package" / "src").mkdir(parents=True)
+    args = quality.build_parser().parse_args(
+        [
+            f"--repo={tmp_path / top / 'package' / 'src'}"
+            for top in ("tanstack-ai", "tanstack-pacer")
+        ]
+        + [f"--repo={tmp_path / 'plain'}"]
+    )
+    names = [r.name for r in quality._repos_from_args(args)]
+    assert names == ["package/src", "tanstack-pacer/package/src", "plain"]
+
+
 def test_the_default_budget_is_the_one_the_server_ships() -> None:
     args = quality.build_parser().parse_args(["--set", "dev"])
     assert args.budget == Settings().context.budget_tokens

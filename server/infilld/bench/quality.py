@@ -390,9 +390,20 @@ def _repos_from_args(args: argparse.Namespace) -> list[Repo]:
         root = Path(d).resolve()
         if not root.is_dir():
             raise InfilldError(f"--repo {d}: not a directory")
-        name = f"{root.parent.name}/{root.name}" if root.name in {"src", "lib"} else root.name
-        repos.append(Repo(name, root))
+        repos.append(Repo(_unique_name(root, {r.name for r in repos}), root))
     return repos
+
+
+def _unique_name(root: Path, taken: set[str]) -> str:
+    """A --repo folder's name in the tables: `a2a_sdk-0.3.0/src` for a `src` or `lib` folder,
+    and more of the path while the name is taken (two npm tarballs both unpack `package/src`)."""
+    depth = 2 if root.name in {"src", "lib"} else 1
+    parts = root.parts
+    name = "/".join(parts[-depth:])
+    while name in taken and depth < len(parts):
+        depth += 1
+        name = "/".join(parts[-depth:])
+    return name
 
 
 def build_parser() -> argparse.ArgumentParser:
