@@ -348,6 +348,19 @@ def split_by_kind(results: Sequence[TaskResult], modes: Sequence[str]) -> list[S
     return rows
 
 
+def overall_rows(
+    results: Sequence[TaskResult], names: Sequence[str], modes: Sequence[str]
+) -> tuple[list[Summary], list[str]]:
+    """The rows over a run's repositories together ("all", when there are several, and the
+    member / other split), and the names whose ratios the report prints: the repositories,
+    then those rows."""
+    rows = []
+    if len(names) > 1:
+        rows = [summarize("all", m, [r for r in results if r.mode == m]) for m in modes]
+    rows += split_by_kind(results, modes)
+    return rows, [*names, *dict.fromkeys(s.repo for s in rows)]
+
+
 def ratios(summaries: Sequence[Summary], repo: str) -> str:
     by_mode = {s.mode: s for s in summaries if s.repo == repo}
     base = by_mode.get("none")
@@ -505,13 +518,12 @@ def pooled(results: Sequence[TaskResult]) -> list[TaskResult]:
 def won_lost(results: Sequence[TaskResult], mode: str, against: str) -> tuple[int, int]:
     """The tasks `mode` got exact and `against` did not, and the reverse (tasks both ran)."""
     theirs = {(r.repo, r.path, r.line, r.truth): r.exact for r in results if r.mode == against}
-    won = lost = 0
-    for r in results:
-        other = theirs.get((r.repo, r.path, r.line, r.truth))
-        if r.mode != mode or other is None or r.exact == other:
-            continue
-        won, lost = (won + 1, lost) if r.exact else (won, lost + 1)
-    return won, lost
+    differ = [
+        r.exact
+        for r in results
+        if r.mode == mode and theirs.get((r.repo, r.path, r.line, r.truth), r.exact) != r.exact
+    ]
+    return sum(differ), len(differ) - sum(differ)
 
 
 def report_pooled(paths: Sequence[str]) -> int:
@@ -531,12 +543,9 @@ def report_pooled(paths: Sequence[str]) -> int:
         for mode in modes
         if (picked := [r for r in results if r.repo == name and r.mode == mode])
     ]
-    scopes = [*names, *(["all"] if len(names) > 1 else [])]
-    if len(names) > 1:
-        summaries += [summarize("all", m, [r for r in results if r.mode == m]) for m in modes]
-    kinds = split_by_kind(results, modes)
+    overall, scopes = overall_rows(results, names, modes)
     print(f"Distinct tasks of: {', '.join(paths)}\n")
-    print_report([*summaries, *kinds], [*scopes, *dict.fromkeys(s.repo for s in kinds)])
+    print_report([*summaries, *overall], scopes)
     for mode in modes:
         for against in ("none", "ring"):
             if mode != against and against in modes:
@@ -646,15 +655,11 @@ async def _run(
         backend.close()
     if not measured:
         raise InfilldError(f"no tasks in {', '.join(r.name for r in repos)}: {NO_TASKS}")
-    scopes = [*measured, *(["all"] if len(measured) > 1 else [])]
-    if len(measured) > 1:
-        for mode in modes:
-            summaries.append(summarize("all", mode, [r for r in all_results if r.mode == mode]))
-    kinds = split_by_kind(all_results, modes)
-    summaries.extend(kinds)
+    overall, scopes = overall_rows(all_results, measured, modes)
+    summaries.extend(overall)
     dump()
     print(f"\nCommand: `{command}`  (model {settings.model.name}, budget {args.budget} tokens)\n")
-    print_report(summaries, [*scopes, *dict.fromkeys(s.repo for s in kinds)])
+    print_report(summaries, scopes)
     return 0
 
 
@@ -678,4 +683,5 @@ __all__ = [
     "run_quality",
     "split_by_kind",
     "summarize",
+    "won_lost",
 ]
