@@ -25,7 +25,7 @@ from infilld.engine.postprocess import (
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "postprocess"
 KEYS = {
     "name", "line_prefix", "line_suffix", "next_lines", "mode", "max_lines", "truncated", "raw",
-    "expected", "multiline",
+    "expected", "multiline", "previous_lines",
 }  # fmt: skip
 
 
@@ -45,9 +45,13 @@ CASES = load_cases()
 
 def context_for(case: dict[str, Any]) -> CursorContext:
     prefix, suffix = case["line_prefix"], case.get("line_suffix", "")
-    text = prefix + suffix + "".join("\n" + line for line in case.get("next_lines", []))
+    above = "".join(line + "\n" for line in case.get("previous_lines", []))
+    text = above + prefix + suffix + "".join("\n" + line for line in case.get("next_lines", []))
     return cursor_context(
-        text, len(prefix), mode=case.get("mode", "auto"), max_lines=case.get("max_lines", 8)
+        text,
+        len(above) + len(prefix),
+        mode=case.get("mode", "auto"),
+        max_lines=case.get("max_lines", 8),
     )
 
 
@@ -116,3 +120,7 @@ def test_cursor_context_reads_the_lines_around_the_cursor() -> None:
     assert not ctx.multiline and ctx.max_lines == 1
     end = cursor_context(text, len(text), mode="auto", max_lines=5)
     assert end.line_prefix == "" and end.next_lines == () and end.multiline
+    assert ctx.previous_line == "a = 1" and end.previous_line == "d = 4"
+    assert cursor_context(text, 0, mode="auto", max_lines=5).previous_line == ""
+    gap = "    if ready:\n\n   \n        "
+    assert cursor_context(gap, len(gap), mode="auto", max_lines=5).previous_line == "    if ready:"

@@ -5,7 +5,8 @@ suggestions end at the line break; multi-line ones stop at the line that leaves 
 `max_lines`, or where they start repeating the code below the cursor; text that duplicates the rest
 of the current line is dropped; closing brackets that the code after the cursor already provides are
 not repeated; a bracket that the lines below close as the current line's continuation is left
-open; a block is not closed while its body goes on below the cursor; trailing whitespace goes.
+open; a block is not closed while its body goes on below the cursor; a suggestion that writes again the
+unfinished line above it is dropped; trailing whitespace goes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ _CLOSER_LINE_RE = re.compile(r"^[)\]}]+[;,]?$")
 # A line ending with one of these opens a block or a continuation: the suggestion may span lines.
 # ("=" is not one: `x = ` at the end of a line is finished on that line.)
 _BLOCK_OPENER_RE = re.compile(r"(:|\{|\(|\[|=>|->|\bdo|\bthen)\s*(#.*|\/\/.*)?$")
+# A line that cannot end a statement: it opens a block or a bracket, or ends with an operator
+# (`x &&`, `a +`, `total =`, a `\` line join). The line after it continues it. (A line ending
+# with `,` can: list items and arguments repeat legitimately, `[call("a")],` twice in a test; so
+# can `<div>`, and comments, `# ----` above `# ----`.)
+_COMMENT_STARTS = ("#", "//", "/*", "*", "--", ";", "<!--")
+_UNFINISHED_RE = re.compile(
+    r"(:|\{|\(|\[|=>|->|&&|\|\||\band|\bor|\bnot|[-+*/%=?|&^\\])\s*(#.*|\/\/.*)?$"
+)
+MIN_REPEATED_CHARS = 4  # `if (` is the shortest unfinished line worth comparing
 
 
 class CursorContext(msgspec.Struct, frozen=True):
@@ -36,6 +46,7 @@ class CursorContext(msgspec.Struct, frozen=True):
     next_lines: tuple[str, ...]  # a few lines after the current one
     multiline: bool
     max_lines: int
+    previous_line: str = ""  # the nearest line above the current one that is not blank
 
 
 def cursor_context(
@@ -46,13 +57,27 @@ def cursor_context(
     line_end = len(text) if line_end == -1 else line_end
     prefix, suffix = text[line_start:offset], text[offset:line_end]
     following = tuple(text[line_end + 1 :].split("\n", 8)[:8]) if line_end < len(text) else ()
+    previous = _previous_line(text, line_start)
     if mode == "always":
         multi = not suffix.strip()
     elif mode == "never":
         multi = False
     else:
         multi = decide_multiline(prefix, suffix)
-    return CursorContext(prefix, suffix, following, multi, max_lines if multi else 1)
+    return CursorContext(prefix, suffix, following, multi, max_lines if multi else 1, previous)
+
+
+def _previous_line(text: str, line_start: int, *, look_back: int = 8) -> str:
+    """The nearest non-blank line of the `look_back` lines that end before `line_start`."""
+    end = line_start - 1  # the line break before the current line
+    for _ in range(look_back):
+        if end < 0:
+            return ""
+        start = text.rfind("\n", 0, end) + 1
+        if text[start:end].strip():
+            return text[start:end]
+        end = start - 1
+    return ""
 
 
 def decide_multiline(line_prefix: str, line_suffix: str) -> bool:
@@ -145,7 +170,7 @@ def postprocess(raw: str, ctx: CursorContext, *, truncated: bool = False) -> str
     so the user only sees complete lines.
     """
     text = cut_special_tokens(raw).replace("\r\n", "\n")
-    if _closes_a_block_that_goes_on(text, ctx):
+    if _closes_a_block_that_goes_on(text, ctx) or _rewrites_the_line_above(text, ctx):
         return ""
     if not ctx.multiline:
         if text.startswith("\n") and not ctx.line_prefix.strip():
@@ -196,6 +221,23 @@ def _closes_a_block_that_goes_on(text: str, ctx: CursorContext) -> bool:
         return False
     below = next((line for line in ctx.next_lines if line.strip()), None)
     return below is not None and _indent(below) >= _indent(ctx.line_prefix)
+
+
+def _rewrites_the_line_above(text: str, ctx: CursorContext) -> bool:
+    """On an empty line below an unfinished one (`await queue.put(`, `if ready:`, `a and`), a
+    suggestion that starts with that whole line again: the model re-wrote the statement the cursor
+    is inside instead of continuing it (`await queue.put(Event(...))  # note` under
+    `await queue.put(`, RESULTS-quality.md), and accepting it would leave the line twice. An
+    unfinished line never legitimately follows itself; finished ones do (list items), so they are
+    left alone."""
+    if ctx.line_prefix.strip():
+        return False
+    above = ctx.previous_line.strip()
+    if len(above) < MIN_REPEATED_CHARS or above.startswith(_COMMENT_STARTS):
+        return False
+    if not _UNFINISHED_RE.search(above):
+        return False
+    return text.lstrip("\n").split("\n", 1)[0].strip().startswith(above)
 
 
 def _drop_line_suffix_overlap(line: str, line_suffix: str) -> str:
