@@ -788,7 +788,11 @@ def test_two_repo_folders_of_the_same_name_keep_apart_in_the_tables(tmp_path: Pa
         + [f"--repo={tmp_path / 'plain'}"]
     )
     names = [r.name for r in quality._repos_from_args(args)]
-    assert names == ["package/src", "tanstack-pacer/package/src", "plain"]
+    assert names == ["tanstack-ai/package/src", "tanstack-pacer/package/src", "plain"]
+    # npm tarballs unpack to `package/`: the name goes up to the folder that names the project
+    (tmp_path / "zod-3.24.1" / "package").mkdir(parents=True)
+    args = quality.build_parser().parse_args([f"--repo={tmp_path / 'zod-3.24.1' / 'package'}"])
+    assert [r.name for r in quality._repos_from_args(args)] == ["zod-3.24.1/package"]
 
 
 def test_the_default_budget_is_the_one_the_server_ships() -> None:

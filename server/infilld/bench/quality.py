@@ -407,11 +407,18 @@ def _repos_from_args(args: argparse.Namespace) -> list[Repo]:
     return repos
 
 
+# Folder names that say nothing about the project: every npm tarball unpacks to `package/`.
+_GENERIC_FOLDERS = frozenset({"src", "lib", "package", "source", "sources"})
+
+
 def _unique_name(root: Path, taken: set[str]) -> str:
-    """A --repo folder's name in the tables: `a2a_sdk-0.3.0/src` for a `src` or `lib` folder,
-    and more of the path while the name is taken (two npm tarballs both unpack `package/src`)."""
-    depth = 2 if root.name in {"src", "lib"} else 1
+    """A --repo folder's name in the tables: its path from the nearest folder whose name says
+    which project it is (`a2a_sdk-0.3.0/src`, `zod-3.24.1/package`, `tanstack-ai/package/src`),
+    and more of the path while the name is taken."""
     parts = root.parts
+    depth = 1
+    while depth < len(parts) and parts[-depth] in _GENERIC_FOLDERS:
+        depth += 1
     name = "/".join(parts[-depth:])
     while name in taken and depth < len(parts):
         depth += 1
