@@ -559,6 +559,31 @@ def test_a_region_that_shows_a_chosen_definition_does_not_repeat_it(tmp_path: Pa
         assert shapes.count("def area(s):") == 1
 
 
+def test_a_region_that_shows_a_long_functions_header_does_not_repeat_its_stub(
+    tmp_path: Path,
+) -> None:
+    body = "".join(f"    step_{i} = state.advance({i})\n" for i in range(40))
+    lib = (
+        "def run_pipeline(state, *, retries=3):\n"
+        '    """Run every step of the pipeline on `state`."""\n' + body + "    return state\n"
+    )
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/pipeline.py": lib,
+        "pkg/use.py": "from pkg.pipeline import run_pipeline\n\nrun_pipeline(\n",
+    }
+    index = _workspace(tmp_path, files)
+    # A recent region from the def to a few lines into the body: not the whole function, whose
+    # stub (signature and docstring) the definitions part also offers.
+    head = "\n".join(lib.splitlines()[:8])
+    block = block_of(
+        index, "pkg/use.py", "pkg/pipeline.py", recent=[(index.root / "pkg/pipeline.py", head)]
+    )
+    assert "step_5 = state.advance(5)" in block  # the region is there
+    assert block.count("def run_pipeline(") == 1
+    assert block.count("Run every step of the pipeline") == 1
+
+
 # ------------------------------------------------------------------------------ near code
 
 HANDLER = (

@@ -919,8 +919,27 @@ def _uncovered(group: list[_Piece]) -> list[_Piece]:
     return [
         p
         for p in group
-        if id(p) in shown or (not p.raw and not any(_contains(r, p) for r in regions))
+        if id(p) in shown
+        or (not p.raw and not any(_contains(r, p) or _shows_stub(r, p) for r in regions))
     ]
+
+
+def _shows_stub(region: _Piece, piece: _Piece) -> bool:
+    """Whether verbatim `region` holds all the lines a member-less stub shows, in a row: a
+    window that starts at a function's `def` shows its signature and docstring, though not the
+    whole body that the stub's range spans (google-adk's `create_session` header was in the
+    block twice, as a stub and again at the top of a near-code window)."""
+    if piece.members:
+        return False
+    want = [line.rstrip() for line in piece.text.rstrip().splitlines()]
+    have = [line.rstrip() for line in region.text.splitlines()]
+    if not want or len(want) > len(have):
+        return False
+    first = want[0]
+    return any(
+        have[i] == first and have[i : i + len(want)] == want
+        for i in range(len(have) - len(want) + 1)
+    )
 
 
 def _render(pieces: Iterable[_Piece]) -> list[ContextSnippet]:
