@@ -584,6 +584,53 @@ def test_a_region_that_shows_a_long_functions_header_does_not_repeat_its_stub(
     assert block.count("Run every step of the pipeline") == 1
 
 
+def test_a_region_inside_a_class_whose_stub_comes_first_is_marked_as_elsewhere(
+    tmp_path: Path,
+) -> None:
+    methods = "".join(
+        f"    def step_{i}(self, x):\n"
+        + "".join(f"        x = x + {10 * i + j}\n" for j in range(6))
+        + "        return x\n\n"
+        for i in range(40)
+    )  # fmt: skip  (a class too long to show whole: its stub lists the members)
+    lib = 'class Machine:\n    """Runs steps."""\n\n' + methods
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/machine.py": lib,
+        "pkg/use.py": "from pkg.machine import Machine\n\nm = Machine()\nm.step_1(\n",
+    }
+    index = _workspace(tmp_path, files)
+    lines = lib.splitlines()
+    inside = "\n".join(lines[13:17])  # the body of step_1: `x = x + 11` .. `x = x + 14`
+    block = block_of(
+        index,
+        "pkg/use.py",
+        "pkg/machine.py",
+        budget=300,
+        recent=[(index.root / "pkg/machine.py", inside)],
+    )
+    got = block.splitlines()
+    last_member = got.index("    def step_39(self, x):")  # the class stub lists the members
+    assert "        x = x + 30" not in got  # not the whole class
+    assert got.index("        x = x + 12") > last_member
+    # The region follows the stub's last member: a mark must say that code is left out between
+    # them, or `x = x + 11` reads as the body of step_39.
+    assert got[last_member + 1] == "# ..."
+    assert got[last_member + 2].startswith("        x = x + 1")  # step_1's body
+
+
+def test_overlapping_regions_do_not_repeat_their_common_lines(tmp_path: Path) -> None:
+    lib = "".join(f"VALUE_{i} = {i}\n" for i in range(40))
+    files = {"pkg/__init__.py": "", "pkg/values.py": lib, "pkg/use.py": "import os\n\nx = 1\n"}
+    index = _workspace(tmp_path, files)
+    lines = lib.splitlines()
+    path = index.root / "pkg/values.py"
+    recent = [(path, "\n".join(lines[5:15])), (path, "\n".join(lines[10:20]))]
+    block = block_of(index, "pkg/use.py", "pkg/values.py", recent=recent)
+    assert block.count("VALUE_12 = 12") == 1
+    assert [ln for ln in block.splitlines() if ln.startswith("VALUE_")] == lines[5:20]
+
+
 # ------------------------------------------------------------------------------ near code
 
 HANDLER = (

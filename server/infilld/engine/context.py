@@ -962,14 +962,37 @@ def _render(pieces: Iterable[_Piece]) -> list[ContextSnippet]:
             key=lambda p: (p.start_line, p.end_line, p.text),
         )
         parts: list[str] = []
-        last_end = -1
+        shown_end: int | None = None  # the last line the text so far shows, if it ends in a run
         for piece in ordered:
-            if parts and piece.start_line > last_end + 1:
-                parts.append(f"{_comment(rel)} ...")
-            parts.append(piece.render(by_range))
-            last_end = max(last_end, piece.end_line)
+            text = piece.render(by_range)
+            lines = text.split("\n")
+            verbatim = piece.raw and len(lines) == piece.end_line - piece.start_line + 1
+            if verbatim and shown_end is not None and piece.start_line <= shown_end:
+                # Overlapping windows: go on from where the last one stopped.
+                lines = lines[shown_end - piece.start_line + 1 :]
+                if not lines:
+                    continue
+                parts.append("\n".join(lines))
+            else:
+                if parts and (shown_end is None or piece.start_line != shown_end + 1):
+                    # Elided code, or a window inside a class whose stub came first: without
+                    # the mark, the window would read as the body of the stub's last member.
+                    parts.append(f"{_comment(rel)} ...")
+                parts.append(text)
+            shown_end = _last_shown_line(piece, len(text.split("\n")))
         snippets.append(ContextSnippet(path=rel, text="\n".join(parts)))
     return snippets
+
+
+def _last_shown_line(piece: _Piece, rendered_lines: int) -> int | None:
+    """The file line the rendered `piece` ends on when it shows a run of lines that the next
+    piece could continue: a region, a whole body, or a signature-and-doc stub (whose text runs
+    from its first line); None for a type's stub, which lists members from all over its body."""
+    if piece.members:
+        return None
+    if piece.raw or rendered_lines >= piece.end_line - piece.start_line + 1:
+        return piece.end_line
+    return piece.start_line + rendered_lines - 1
 
 
 def _cost(snippets: Iterable[ContextSnippet], count_tokens: Callable[[str], int]) -> int:
