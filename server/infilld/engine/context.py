@@ -966,7 +966,8 @@ def _render(pieces: Iterable[_Piece]) -> list[ContextSnippet]:
         for piece in ordered:
             text = piece.render(by_range)
             lines = text.split("\n")
-            verbatim = piece.raw and len(lines) == piece.end_line - piece.start_line + 1
+            rendered_lines = len(lines)
+            verbatim = piece.raw and rendered_lines == piece.end_line - piece.start_line + 1
             if verbatim and shown_end is not None and piece.start_line <= shown_end:
                 # Overlapping windows: go on from where the last one stopped.
                 lines = lines[shown_end - piece.start_line + 1 :]
@@ -979,7 +980,7 @@ def _render(pieces: Iterable[_Piece]) -> list[ContextSnippet]:
                     # the mark, the window would read as the body of the stub's last member.
                     parts.append(f"{_comment(rel)} ...")
                 parts.append(text)
-            shown_end = _last_shown_line(piece, len(text.split("\n")))
+            shown_end = _last_shown_line(piece, rendered_lines)
         snippets.append(ContextSnippet(path=rel, text="\n".join(parts)))
     return snippets
 

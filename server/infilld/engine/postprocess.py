@@ -5,8 +5,8 @@ suggestions end at the line break; multi-line ones stop at the line that leaves 
 `max_lines`, or where they start repeating the code below the cursor; text that duplicates the rest
 of the current line is dropped; closing brackets that the code after the cursor already provides are
 not repeated; a bracket that the lines below close as the current line's continuation is left
-open; a block is not closed while its body goes on below the cursor; a suggestion that writes again the
-unfinished line above it is dropped; trailing whitespace goes.
+open; a block is not closed while its body goes on below the cursor; a suggestion that writes the
+unfinished line above it again is dropped; trailing whitespace goes.
 """
 
 from __future__ import annotations
