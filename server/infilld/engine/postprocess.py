@@ -24,17 +24,18 @@ _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
 # A line that only closes brackets (`}`, `]);`, `},`).
 _CLOSER_LINE_RE = re.compile(r"^[)\]}]+[;,]?$")
+# Line ends that open a block or a bracket, then a trailing comment if any.
+_OPENS = r":|\{|\(|\[|=>|->|\bdo|\bthen"
+_LINE_END = r"\s*(#.*|\/\/.*)?$"
 # A line ending with one of these opens a block or a continuation: the suggestion may span lines.
 # ("=" is not one: `x = ` at the end of a line is finished on that line.)
-_BLOCK_OPENER_RE = re.compile(r"(:|\{|\(|\[|=>|->|\bdo|\bthen)\s*(#.*|\/\/.*)?$")
+_BLOCK_OPENER_RE = re.compile(rf"({_OPENS}){_LINE_END}")
 # A line that cannot end a statement: it opens a block or a bracket, or ends with an operator
 # (`x &&`, `a +`, `total =`, a `\` line join). The line after it continues it. (A line ending
 # with `,` can: list items and arguments repeat legitimately, `[call("a")],` twice in a test; so
 # can `<div>`, and comments, `# ----` above `# ----`.)
+_UNFINISHED_RE = re.compile(rf"({_OPENS}|&&|\|\||\band|\bor|\bnot|[-+*/%=?|&^\\]){_LINE_END}")
 _COMMENT_STARTS = ("#", "//", "/*", "*", "--", ";", "<!--")
-_UNFINISHED_RE = re.compile(
-    r"(:|\{|\(|\[|=>|->|&&|\|\||\band|\bor|\bnot|[-+*/%=?|&^\\])\s*(#.*|\/\/.*)?$"
-)
 MIN_REPEATED_CHARS = 4  # `if (` is the shortest unfinished line worth comparing
 
 
