@@ -592,7 +592,7 @@ def test_a_region_inside_a_class_whose_stub_comes_first_is_marked_as_elsewhere(
         + "".join(f"        x = x + {10 * i + j}\n" for j in range(6))
         + "        return x\n\n"
         for i in range(40)
-    )  # fmt: skip  (a class too long to show whole: its stub lists the members)
+    )  # a class too long to show whole: its stub lists the members
     lib = 'class Machine:\n    """Runs steps."""\n\n' + methods
     files = {
         "pkg/__init__.py": "",
@@ -601,7 +601,7 @@ def test_a_region_inside_a_class_whose_stub_comes_first_is_marked_as_elsewhere(
     }
     index = _workspace(tmp_path, files)
     lines = lib.splitlines()
-    inside = "\n".join(lines[13:17])  # the body of step_1: `x = x + 11` .. `x = x + 14`
+    inside = "\n".join(lines[13:17])  # the body of step_1: `x = x + 10` .. `x = x + 13`
     block = block_of(
         index,
         "pkg/use.py",
@@ -614,9 +614,30 @@ def test_a_region_inside_a_class_whose_stub_comes_first_is_marked_as_elsewhere(
     assert "        x = x + 30" not in got  # not the whole class
     assert got.index("        x = x + 12") > last_member
     # The region follows the stub's last member: a mark must say that code is left out between
-    # them, or `x = x + 11` reads as the body of step_39.
+    # them, or `x = x + 10` reads as the body of step_39.
     assert got[last_member + 1] == "# ..."
     assert got[last_member + 2].startswith("        x = x + 1")  # step_1's body
+
+
+def test_a_region_right_after_a_jsdoc_stub_continues_it_without_a_mark(tmp_path: Path) -> None:
+    body = "".join(f"  total += step{i}(a, b)\n" for i in range(30))
+    lib = (
+        "export const ZERO = 0\n\n/**\n * Adds a to b, step by step.\n */\n"
+        "export function add(a: number, b: number): number {\n  let total = 0\n"
+        + body + "  return total\n}\n"
+    )  # fmt: skip
+    files = {"src/math.ts": lib, "src/use.ts": "import { add } from './math'\n\nadd(\n"}
+    index = _workspace(tmp_path, files)
+    lines = lib.splitlines()
+    after_signature = "\n".join(lines[6:12])  # from `let total = 0`, the line after the signature
+    block = block_of(
+        index, "src/use.ts", "src/math.ts", recent=[(index.root / "src/math.ts", after_signature)]
+    )
+    got = block.splitlines()
+    signature = next(i for i, line in enumerate(got) if line.startswith("export function add("))
+    assert got[signature - 3] == "/**"  # the stub's doc is written above its signature
+    # The stub's text ends on the signature's line, so the region goes straight on from it.
+    assert got[signature + 1] == "  let total = 0"
 
 
 def test_overlapping_regions_do_not_repeat_their_common_lines(tmp_path: Path) -> None:

@@ -116,6 +116,9 @@ class _Piece:
     # is shown in place of its stub instead of twice.
     members: tuple[tuple[int, int, str], ...] = ()
     closing: str = ""
+    # A signature-and-doc stub's last line in its file (a doc written above the signature, as
+    # JSDoc is, ends before it); None where unknown.
+    stub_end: int | None = None
 
     def render(self, chosen: dict[tuple[int, int], _Piece]) -> str:
         if not self.members:
@@ -247,8 +250,14 @@ class _Selector:
                 sym.path, sym.start_line, sym.end_line, header, score, False, members, closing
             )
         short = sym.end_line - sym.start_line < _MAX_FUNCTION_BODY_LINES
-        text = sym.body.rstrip() if allow_body and sym.body and short else sym.stub()
-        return _Piece(sym.path, sym.start_line, sym.end_line, text, score, raw=False)
+        if allow_body and sym.body and short:
+            return _Piece(sym.path, sym.start_line, sym.end_line, sym.body.rstrip(), score, False)
+        end = sym.start_line + len(sym.signature.splitlines()) - 1
+        if sym.doc_after:
+            end += len(sym.doc.splitlines())
+        return _Piece(
+            sym.path, sym.start_line, sym.end_line, sym.stub(), score, False, stub_end=end
+        )
 
     # ---------------------------------------------------------------- candidates
 
@@ -987,13 +996,13 @@ def _render(pieces: Iterable[_Piece]) -> list[ContextSnippet]:
 
 def _last_shown_line(piece: _Piece, rendered_lines: int) -> int | None:
     """The file line the rendered `piece` ends on when it shows a run of lines that the next
-    piece could continue: a region, a whole body, or a signature-and-doc stub (whose text runs
-    from its first line); None for a type's stub, which lists members from all over its body."""
+    piece could continue: a region, a whole body, or a signature-and-doc stub; None for a type's
+    stub, which lists members from all over its body."""
     if piece.members:
         return None
     if piece.raw or rendered_lines >= piece.end_line - piece.start_line + 1:
         return piece.end_line
-    return piece.start_line + rendered_lines - 1
+    return piece.stub_end
 
 
 def _cost(snippets: Iterable[ContextSnippet], count_tokens: Callable[[str], int]) -> int:
