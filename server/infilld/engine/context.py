@@ -116,8 +116,7 @@ class _Piece:
     # is shown in place of its stub instead of twice.
     members: tuple[tuple[int, int, str], ...] = ()
     closing: str = ""
-    # A signature-and-doc stub's last line in its file (a doc written above the signature, as
-    # JSDoc is, ends before it); None where unknown.
+    # A signature-and-doc stub's last line in its file (Symbol.stub_end_line); None where unknown.
     stub_end: int | None = None
 
     def render(self, chosen: dict[tuple[int, int], _Piece]) -> str:
@@ -251,13 +250,13 @@ class _Selector:
             )
         short = sym.end_line - sym.start_line < _MAX_FUNCTION_BODY_LINES
         if allow_body and sym.body and short:
-            return _Piece(sym.path, sym.start_line, sym.end_line, sym.body.rstrip(), score, False)
-        end = sym.start_line + len(sym.signature.splitlines()) - 1
-        if sym.doc_after:
-            end += len(sym.doc.splitlines())
+            return _Piece(
+                sym.path, sym.start_line, sym.end_line, sym.body.rstrip(), score, raw=False
+            )
         return _Piece(
-            sym.path, sym.start_line, sym.end_line, sym.stub(), score, False, stub_end=end
-        )
+            sym.path, sym.start_line, sym.end_line, sym.stub(), score, raw=False,
+            stub_end=sym.stub_end_line(),
+        )  # fmt: skip
 
     # ---------------------------------------------------------------- candidates
 

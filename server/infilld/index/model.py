@@ -37,6 +37,12 @@ class Symbol(msgspec.Struct, frozen=True):
             return f"{self.signature}\n{self.doc}"
         return f"{self.doc}\n{self.signature}"
 
+    def stub_end_line(self) -> int:
+        """The file line `stub()`'s text ends on: the signature's last line, or the doc's when the
+        doc comes after it (a doc written above the signature, as JSDoc is, ends before it)."""
+        end = self.start_line + len(self.signature.splitlines()) - 1
+        return end + len(self.doc.splitlines()) if self.doc_after else end
+
 
 class ImportSpec(msgspec.Struct, frozen=True):
     """An import as written; resolved to files lazily, because resolution depends on which files
