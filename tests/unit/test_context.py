@@ -820,6 +820,48 @@ def test_a_receivers_type_brings_the_members_it_inherits(tmp_path: Path) -> None
     assert "raw_responses: list[str]" in {s.path: s.text for s in got}.get("agents/base.py", "")
 
 
+def test_a_members_stub_keeps_the_decorators_that_say_how_it_is_used(tmp_path: Path) -> None:
+    # `result.last_agent` is a property: listed as a bare `def last_agent(self)`, it reads as a
+    # method to call (the model wrote `last_agent()`). Decorators that say nothing about the
+    # call (`@abc.abstractmethod`) stay out, to spare the budget.
+    result = (
+        "import abc\nimport functools\n\n\n"
+        "class RunResult:\n"
+        + "".join(f"    def step{i}(self) -> None:\n" + "        pass\n" * 4 for i in range(12))
+        + "    @property\n    @abc.abstractmethod\n    def last_agent(self) -> str:\n"
+        + "        return ''\n" * 4
+        + "    @functools.cached_property\n    def usage(self) -> int:\n"
+        + "        return 0\n" * 4
+        + "    @classmethod\n    def empty(cls) -> 'RunResult':\n"
+        + "        return cls()\n" * 4
+        + "    @abc.abstractmethod\n    def to_input_list(self) -> list:\n"
+        + "        return []\n" * 4
+    )
+    index = _workspace(
+        tmp_path,
+        {"agents/__init__.py": "", "agents/result.py": result, "agents/voice.py": ""},
+    )
+    text = (
+        "from agents.result import RunResult\n\n\n"
+        "def hand_off(result: RunResult) -> str:\n"
+        "    agent, usage, empty, items = 1, 2, 3, 4\n"
+        "    return result."
+    )
+    got = select_context(
+        index, index.root / "agents/voice.py", text, len(text), budget_tokens=600,
+        count_tokens=tokens,
+    )  # fmt: skip
+    # The class's stub comes first; verbatim regions of its file may follow a `# ...` mark.
+    lines = {s.path: s.text for s in got}["agents/result.py"].splitlines()
+    at = lines.index("    def last_agent(self) -> str:")
+    assert lines[at - 1] == "    @property"
+    assert lines[lines.index("    def usage(self) -> int:") - 1] == "    @functools.cached_property"
+    assert lines[lines.index("    def empty(cls) -> 'RunResult':") - 1] == "    @classmethod"
+    stub = lines[: lines.index("# ...")] if "# ..." in lines else lines
+    assert "    def to_input_list(self) -> list:" in stub
+    assert "    @abc.abstractmethod" not in stub
+
+
 def test_a_go_receiver_brings_the_methods_its_struct_embeds(tmp_path: Path) -> None:
     # `s.` in a method of Server, which embeds *Base from another file of the package: Base's
     # methods are Server's too (Go promotes them), so they open the block, ranked by the words

@@ -77,6 +77,11 @@ _RECEIVER_CONTEXT_LINES = 3  # lines above the cursor whose words rank a type's 
 _PRIVATE = re.compile(r"\bprivate\b")  # Java, C#, PHP, TS: not callable from another class
 _CSHARP_ACCESS = re.compile(r"\b(?:public|internal|protected)\b")
 _GO_RECEIVER = re.compile(r"func\s*\(\s*\w*\s*\*?\s*(\w+)")
+# Decorators that change how a member is used: `result.last_agent`, not `result.last_agent()`
+# (`@property`, `@functools.cached_property`, `@computed_field`'s `@property`), or called on the
+# class (`@classmethod`, `@staticmethod`). A member's stub line keeps them; others (`@override`,
+# `@abc.abstractmethod`, `@Override`) say nothing about the call and are left out.
+_ACCESS_DECORATOR = re.compile(r"\s*@(?:\w+\.)*(?:\w*property|classmethod|staticmethod)\s*$")
 _SCORE_USED_DEFINITION = 6.0
 _SCORE_USED_IN_IMPORT = 2.0  # bonus: the definition lives in a module the file imports
 _SCORE_IMPORTED_BY_NAME = 1.0  # bonus: ... and the file imports the name itself
@@ -517,14 +522,14 @@ class _Selector:
                         and receiver.group(1) == sym.name
                         and (same_package or m.name[:1].isupper())
                     ):
-                        found.append((m, _named_line(m)))
+                        found.append((m, _member_line(m)))
             return found
         if _has_impls(sym.path, sym.kind):
             # Methods are in the file's `impl` blocks for the type, not in its body. Another
             # module calls the `pub` ones and those of trait impls (which take no `pub`).
             blocks = rust_impls(self.index, sym.path, sym.name)
             return [
-                (m, _named_line(m))
+                (m, _member_line(m))
                 for m in self.symbols(sym.path)
                 if m.kind == "method"
                 and any(
@@ -540,7 +545,7 @@ class _Selector:
                 if m.container == sym.name and m.kind == "method" and m.is_public
             ]
         members = [
-            (m, _named_line(m))
+            (m, _member_line(m))
             for m in self.symbols(sym.path)
             if m.container == sym.name
             and sym.start_line < m.start_line <= sym.end_line
@@ -1072,10 +1077,24 @@ def _opening_brace(sym: Symbol, lines: list[str]) -> str:
 
 def _named_line(sym: Symbol) -> str:
     """The line of a definition's signature that names it (not an `@Override` above it),
-    trailing whitespace and an opening brace's body cut: a member's line in its type's stub."""
+    trailing whitespace and an opening brace's body cut: a type's line in its stub."""
     lines = sym.signature.rstrip().splitlines() or [""]
     line = next((ln for ln in lines if sym.name in ln), lines[0]).rstrip()
     return line if line.startswith((" ", "\t")) or not sym.container else "    " + line
+
+
+def _member_line(sym: Symbol) -> str:
+    """A member's lines in its type's stub: the line that names it, after the decorators above
+    it that change how it is used (_ACCESS_DECORATOR)."""
+    named = _named_line(sym)
+    indent = named[: len(named) - len(named.lstrip())]
+    kept: list[str] = []
+    for line in sym.signature.splitlines():
+        if sym.name in line:
+            break
+        if _ACCESS_DECORATOR.fullmatch(line):
+            kept.append(indent + line.strip())
+    return "\n".join([*kept, named])
 
 
 def _rank(pieces: Iterable[_Piece]) -> list[_Piece]:
