@@ -1079,22 +1079,28 @@ def _named_line(sym: Symbol) -> str:
     """The line of a definition's signature that names it (not an `@Override` above it),
     trailing whitespace and an opening brace's body cut: a type's line in its stub."""
     lines = sym.signature.rstrip().splitlines() or [""]
-    line = next((ln for ln in lines if sym.name in ln), lines[0]).rstrip()
-    return line if line.startswith((" ", "\t")) or not sym.container else "    " + line
+    return _indented(sym, lines[_naming_row(sym, lines)].rstrip())
 
 
 def _member_line(sym: Symbol) -> str:
     """A member's lines in its type's stub: the line that names it, after the decorators above
     it that change how it is used (_ACCESS_DECORATOR)."""
-    named = _named_line(sym)
+    lines = sym.signature.rstrip().splitlines() or [""]
+    row = _naming_row(sym, lines)
+    kept = [ln.strip() for ln in lines[:row] if _ACCESS_DECORATOR.fullmatch(ln)]
+    named = _indented(sym, lines[row].rstrip())
     indent = named[: len(named) - len(named.lstrip())]
-    kept: list[str] = []
-    for line in sym.signature.splitlines():
-        if sym.name in line:
-            break
-        if _ACCESS_DECORATOR.fullmatch(line):
-            kept.append(indent + line.strip())
-    return "\n".join([*kept, named])
+    return "\n".join([*(indent + ln for ln in kept), named])
+
+
+def _naming_row(sym: Symbol, lines: list[str]) -> int:
+    """The first of a signature's lines that holds the symbol's name; the first line if none."""
+    return next((i for i, ln in enumerate(lines) if sym.name in ln), 0)
+
+
+def _indented(sym: Symbol, line: str) -> str:
+    """A member's line indented under its type's header even where the signature was not."""
+    return line if line.startswith((" ", "\t")) or not sym.container else "    " + line
 
 
 def _rank(pieces: Iterable[_Piece]) -> list[_Piece]:
