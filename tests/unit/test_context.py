@@ -862,6 +862,35 @@ def test_a_members_stub_keeps_the_decorators_that_say_how_it_is_used(tmp_path: P
     assert "    @abc.abstractmethod" not in stub
 
 
+def test_a_types_stub_header_keeps_the_decorator_that_makes_its_constructor(
+    tmp_path: Path,
+) -> None:
+    # Under a bare `class Span:`, the fields do not say that `Span(name=..., kind=...)` builds
+    # one; `@dataclass` does. Other class decorators (`@trace_class`) stay out.
+    spans = (
+        "from dataclasses import dataclass\n\n\n"
+        "@trace_class\n@dataclass(frozen=True)\nclass Span:\n"
+        "    name: str\n    kind: str = 'internal'\n\n"
+        + "".join(f"    def step{i}(self) -> None:\n" + "        pass\n" * 4 for i in range(12))
+    )
+    index = _workspace(
+        tmp_path,
+        {"tracing/__init__.py": "", "tracing/spans.py": spans, "tracing/export.py": ""},
+    )
+    text = (
+        "from tracing.spans import Span\n\n\n"
+        "def export(span: Span) -> str:\n"
+        "    return span."
+    )
+    got = select_context(
+        index, index.root / "tracing/export.py", text, len(text), budget_tokens=600,
+        count_tokens=tokens,
+    )  # fmt: skip
+    lines = {s.path: s.text for s in got}["tracing/spans.py"].splitlines()
+    # The stub opens the block: the kept decorator, then the class's line.
+    assert lines[:2] == ["@dataclass(frozen=True)", "class Span:"]
+
+
 def test_a_go_receiver_brings_the_methods_its_struct_embeds(tmp_path: Path) -> None:
     # `s.` in a method of Server, which embeds *Base from another file of the package: Base's
     # methods are Server's too (Go promotes them), so they open the block, ranked by the words

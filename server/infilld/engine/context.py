@@ -82,6 +82,11 @@ _GO_RECEIVER = re.compile(r"func\s*\(\s*\w*\s*\*?\s*(\w+)")
 # class (`@classmethod`, `@staticmethod`). A member's stub line keeps them; others (`@override`,
 # `@abc.abstractmethod`, `@Override`) say nothing about the call and are left out.
 _ACCESS_DECORATOR = re.compile(r"\s*@(?:\w+\.)*(?:\w*property|classmethod|staticmethod)\s*$")
+# Decorators that make a class's constructor from its fields: `Span(name=..., kind=...)`, which
+# the fields listed under a bare `class Span:` do not say. A type's stub header keeps them.
+_CONSTRUCTION_DECORATOR = re.compile(
+    r"\s*@(?:\w+\.)*(?:dataclass|define|frozen|mutable|attrs|attr\.s)\s*(?:\(.*\))?\s*$"
+)
 _SCORE_USED_DEFINITION = 6.0
 _SCORE_USED_IN_IMPORT = 2.0  # bonus: the definition lives in a module the file imports
 _SCORE_IMPORTED_BY_NAME = 1.0  # bonus: ... and the file imports the name itself
@@ -477,7 +482,7 @@ class _Selector:
 
     def _type_shell(self, sym: Symbol) -> tuple[str, str]:
         """The header line and closing line a type's member list is shown between."""
-        header = _named_line(sym)
+        header = _decorated_line(sym, _CONSTRUCTION_DECORATOR)
         if sym.path.endswith(".go"):
             # Go's methods live outside the struct: close it on its header line.
             return re.sub(r"\{\s*$", "{ ... }", header), ""
@@ -1085,9 +1090,15 @@ def _named_line(sym: Symbol) -> str:
 def _member_line(sym: Symbol) -> str:
     """A member's lines in its type's stub: the line that names it, after the decorators above
     it that change how it is used (_ACCESS_DECORATOR)."""
+    return _decorated_line(sym, _ACCESS_DECORATOR)
+
+
+def _decorated_line(sym: Symbol, keep: re.Pattern[str]) -> str:
+    """The line of a definition's signature that names it, after those of the decorators above
+    it that `keep` matches, indented alike."""
     lines = sym.signature.rstrip().splitlines() or [""]
     row = _naming_row(sym, lines)
-    kept = [ln.strip() for ln in lines[:row] if _ACCESS_DECORATOR.fullmatch(ln)]
+    kept = [ln.strip() for ln in lines[:row] if keep.fullmatch(ln)]
     named = _indented(sym, lines[row].rstrip())
     indent = named[: len(named) - len(named.lstrip())]
     return "\n".join([*(indent + ln for ln in kept), named])
