@@ -877,11 +877,7 @@ def test_a_types_stub_header_keeps_the_decorator_that_makes_its_constructor(
         tmp_path,
         {"tracing/__init__.py": "", "tracing/spans.py": spans, "tracing/export.py": ""},
     )
-    text = (
-        "from tracing.spans import Span\n\n\n"
-        "def export(span: Span) -> str:\n"
-        "    return span."
-    )
+    text = "from tracing.spans import Span\n\n\ndef export(span: Span) -> str:\n    return span."
     got = select_context(
         index, index.root / "tracing/export.py", text, len(text), budget_tokens=600,
         count_tokens=tokens,
