@@ -662,6 +662,14 @@ HANDLER = (
 )
 
 
+def _blocks_at_end(index: WorkspaceIndex, rel: str, text: str, budget: int) -> dict[str, str]:
+    """The context block of each file, for a cursor at the end of `text` in `rel`."""
+    got = select_context(
+        index, index.root / rel, text, len(text), budget_tokens=budget, count_tokens=tokens
+    )
+    return {s.path: s.text for s in got}
+
+
 def _near_workspace(tmp_path: Path) -> WorkspaceIndex:
     return _workspace(
         tmp_path,
@@ -754,11 +762,7 @@ def test_after_self_the_block_lists_the_inherited_members(tmp_path: Path) -> Non
         "        raw = {'completion': prompt}\n"
         "        return self."
     )
-    got = select_context(
-        index, index.root / "llm/openai.py", text, len(text), budget_tokens=150,
-        count_tokens=tokens,
-    )  # fmt: skip
-    block = {s.path: s.text for s in got}.get("llm/base.py", "")
+    block = _blocks_at_end(index, "llm/openai.py", text, 150).get("llm/base.py", "")
     assert "def _convert_completion(self, raw: dict) -> str" in block
     assert "__secret" not in block
     assert "class Provider:" in block
@@ -847,12 +851,8 @@ def test_a_members_stub_keeps_the_decorators_that_say_how_it_is_used(tmp_path: P
         "    agent, usage, empty, items = 1, 2, 3, 4\n"
         "    return result."
     )
-    got = select_context(
-        index, index.root / "agents/voice.py", text, len(text), budget_tokens=600,
-        count_tokens=tokens,
-    )  # fmt: skip
     # The class's stub comes first; verbatim regions of its file may follow a `# ...` mark.
-    lines = {s.path: s.text for s in got}["agents/result.py"].splitlines()
+    lines = _blocks_at_end(index, "agents/voice.py", text, 600)["agents/result.py"].splitlines()
     at = lines.index("    def last_agent(self) -> str:")
     assert lines[at - 1] == "    @property"
     assert lines[lines.index("    def usage(self) -> int:") - 1] == "    @functools.cached_property"
@@ -878,11 +878,7 @@ def test_a_types_stub_header_keeps_the_decorator_that_makes_its_constructor(
         {"tracing/__init__.py": "", "tracing/spans.py": spans, "tracing/export.py": ""},
     )
     text = "from tracing.spans import Span\n\n\ndef export(span: Span) -> str:\n    return span."
-    got = select_context(
-        index, index.root / "tracing/export.py", text, len(text), budget_tokens=600,
-        count_tokens=tokens,
-    )  # fmt: skip
-    lines = {s.path: s.text for s in got}["tracing/spans.py"].splitlines()
+    lines = _blocks_at_end(index, "tracing/export.py", text, 600)["tracing/spans.py"].splitlines()
     # The stub opens the block: the kept decorator, then the class's line.
     assert lines[:2] == ["@dataclass(frozen=True)", "class Span:"]
 

@@ -1080,13 +1080,6 @@ def _opening_brace(sym: Symbol, lines: list[str]) -> str:
     return ""
 
 
-def _named_line(sym: Symbol) -> str:
-    """The line of a definition's signature that names it (not an `@Override` above it),
-    trailing whitespace and an opening brace's body cut: a type's line in its stub."""
-    lines = sym.signature.rstrip().splitlines() or [""]
-    return _indented(sym, lines[_naming_row(sym, lines)].rstrip())
-
-
 def _member_line(sym: Symbol) -> str:
     """A member's lines in its type's stub: the line that names it, after the decorators above
     it that change how it is used (_ACCESS_DECORATOR)."""
@@ -1094,8 +1087,9 @@ def _member_line(sym: Symbol) -> str:
 
 
 def _decorated_line(sym: Symbol, keep: re.Pattern[str]) -> str:
-    """The line of a definition's signature that names it, after those of the decorators above
-    it that `keep` matches, indented alike."""
+    """The line of a definition's signature that names it (not an `@Override` above it),
+    trailing whitespace cut, after those of the decorators above it that `keep` matches,
+    indented alike: a type's header or a member's line in the type's stub."""
     lines = sym.signature.rstrip().splitlines() or [""]
     row = _naming_row(sym, lines)
     kept = [ln.strip() for ln in lines[:row] if keep.fullmatch(ln)]
